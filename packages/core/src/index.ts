@@ -1,0 +1,49 @@
+export { tf } from './tf.js';
+export { DeitError, CheckpointError, StateDictMismatchError, ConfigError, ShapeError } from './errors.js';
+export { Rng, type RngState } from './rng.js';
+export {
+  type FileDType,
+  type HostArray,
+  type HostTensor,
+  type StateDict,
+  DTYPE_BYTES,
+  numel,
+  halfToFloat,
+  toFloat32,
+  f32,
+} from './tensor-data.js';
+export {
+  type Layout,
+  permute,
+  linearToTf,
+  convOihwToHwio,
+  convHwioToOihw,
+  nchwToNhwc,
+  nhwcToNchw,
+  tfShapeOf,
+  fromTorchLayout,
+  toTorchLayout,
+} from './layout.js';
+export { Module, type ParamInfo, type LoadReport, type LoadOptions, torchShapeOf } from './module.js';
+export {
+  type ApplyOptions,
+  type DistilledLogits,
+  type Trainable,
+  type Classifier,
+  type Normalization,
+  IMAGENET_NORMALIZATION,
+  type Teacher,
+  type Batch,
+  type BatchSource,
+  type LossFn,
+} from './interfaces.js';
+export { writeFileAtomic, tempPathFor } from './atomic.js';
+export { maxAbsDiff, relL2Error } from './compare.js';
+export {
+  type BackendChoice,
+  type BackendAttempt,
+  type BackendReport,
+  parseBackendChoice,
+  initBackend,
+  describeBackend,
+} from './backend.js';
