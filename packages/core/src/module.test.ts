@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './backend.js';
 import { StateDictMismatchError } from './errors.js';
 import { Module } from './module.js';
-import type { StateDict } from './tensor-data.js';
+import { type StateDict, toFloat32 } from './tensor-data.js';
 import { tf } from './tf.js';
 
 class Linear extends Module {
@@ -51,8 +51,8 @@ describe('Module', () => {
     expect(Array.from(w.dataSync())).toEqual([0, 3, 1, 4, 2, 5]);
     const sd = net.stateDict();
     expect(sd.get('fc.weight')!.shape).toEqual([2, 3]);
-    expect(Array.from(sd.get('fc.weight')!.data)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(Array.from(sd.get('running_mean')!.data)).toEqual([0.5, -0.5]);
+    expect(Array.from(toFloat32(sd.get('fc.weight')!))).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(Array.from(toFloat32(sd.get('running_mean')!))).toEqual([0.5, -0.5]);
     net.dispose();
   });
 
