@@ -70,7 +70,10 @@ async function trySimple(name: 'wasm' | 'cpu'): Promise<BackendAttempt> {
  */
 export async function initBackend(choice: BackendChoice = parseBackendChoice(process.env.DEIT_BACKEND ?? 'auto', 'DEIT_BACKEND')): Promise<BackendReport> {
   const attempts: BackendAttempt[] = [];
-  const done = (gpu = false): BackendReport => ({ backend: tf.getBackend(), gpu, attempts });
+  const done = (gpu = false): BackendReport => {
+    silenceCpuBanner();
+    return { backend: tf.getBackend(), gpu, attempts };
+  };
   if (choice === 'auto' || choice === 'tensorflow') {
     const gpuTry = await tryNative('@tensorflow/tfjs-node-gpu', choice === 'auto');
     attempts.push(gpuTry);
@@ -86,6 +89,13 @@ export async function initBackend(choice: BackendChoice = parseBackendChoice(pro
     if (a.ok) return done(false);
   }
   throw new ConfigError('backend', `no backend could start: ${attempts.map((a) => `${a.candidate}: ${a.reason}`).join('; ')}`);
+}
+
+// The cpu backend prints a multi-line "install tfjs-node" banner on first use in Node; we report the
+// backend choice ourselves (with the reason), so the banner is only noise in CLI output.
+function silenceCpuBanner(): void {
+  const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
+  if (cpu !== null && typeof cpu.firstUse === 'boolean') cpu.firstUse = false;
 }
 
 /** A one-paragraph human summary of a {@link BackendReport}. */
