@@ -47,3 +47,11 @@ export {
   initBackend,
   describeBackend,
 } from './backend.js';
+export {
+  type SafetensorsEntry,
+  type SafetensorsHeader,
+  type ReadSafetensorsOptions,
+  readSafetensorsHeader,
+  readSafetensors,
+  writeSafetensors,
+} from './io/safetensors.js';

@@ -1,0 +1,291 @@
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { tempPathFor } from '../atomic.js';
+import { CheckpointError } from '../errors.js';
+import { DTYPE_BYTES, type FileDType, type HostArray, type HostTensor, numel, type StateDict } from '../tensor-data.js';
+
+/** One tensor's entry in a safetensors header. */
+export interface SafetensorsEntry {
+  /** The tensor's name (the header key). */
+  name: string;
+  /** Its element type. */
+  dtype: FileDType;
+  /** Its shape. */
+  shape: number[];
+  /** `[begin, end)` byte offsets relative to the start of the data section. */
+  dataOffsets: [number, number];
+}
+
+/** The parsed header of a safetensors file. */
+export interface SafetensorsHeader {
+  /** Tensor entries in data order (by begin offset). */
+  entries: SafetensorsEntry[];
+  /** The free-form `__metadata__` string map (empty when absent). */
+  metadata: Record<string, string>;
+  /** Absolute byte offset where the data section starts (8 + header length). */
+  dataStart: number;
+  /** Size of the file in bytes. */
+  fileSize: number;
+}
+
+/** Options of {@link readSafetensors}. */
+export interface ReadSafetensorsOptions {
+  /** Read only these tensors (each must exist); default all. */
+  names?: readonly string[];
+}
+
+const METADATA_KEY = '__metadata__';
+// The reference implementation refuses headers above 100 MB; a larger length means a corrupt file, and
+// honouring it would allocate that much before parsing fails.
+const MAX_HEADER_BYTES = 100_000_000;
+// fs.readSync/writeSync take int32 lengths; big tensors move in chunks below that.
+const IO_CHUNK = 1 << 30;
+
+const DTYPES = new Set<string>(Object.keys(DTYPE_BYTES));
+
+function isFileDType(s: unknown): s is FileDType {
+  return typeof s === 'string' && DTYPES.has(s);
+}
+
+function isIndex(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+/** Reads exactly `length` bytes at `position` into `target`, or reports a truncated file. */
+function readExactly(file: string, fd: number, target: Uint8Array, position: number, tensor?: string): void {
+  let done = 0;
+  while (done < target.byteLength) {
+    const n = readSync(fd, target, done, Math.min(IO_CHUNK, target.byteLength - done), position + done);
+    if (n === 0) throw new CheckpointError(file, `unexpected end of file at byte ${position + done}`, tensor);
+    done += n;
+  }
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let done = 0;
+  while (done < bytes.byteLength) {
+    done += writeSync(fd, bytes, done, Math.min(IO_CHUNK, bytes.byteLength - done));
+  }
+}
+
+function parseHeader(file: string, fd: number): SafetensorsHeader {
+  const fileSize = fstatSync(fd).size;
+  if (fileSize < 8) throw new CheckpointError(file, `file is truncated: ${fileSize} bytes, a safetensors file needs at least 8`);
+  const lenBytes = new Uint8Array(8);
+  readExactly(file, fd, lenBytes, 0);
+  const headerLen = new DataView(lenBytes.buffer).getBigUint64(0, true);
+  if (headerLen > BigInt(fileSize - 8)) {
+    throw new CheckpointError(file, `header length ${headerLen} runs past the end of the file (${fileSize} bytes)`);
+  }
+  if (headerLen > BigInt(MAX_HEADER_BYTES)) {
+    throw new CheckpointError(file, `header length ${headerLen} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  }
+  const dataStart = 8 + Number(headerLen);
+  const headerBytes = new Uint8Array(Number(headerLen));
+  readExactly(file, fd, headerBytes, 8);
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
+  } catch (err) {
+    throw new CheckpointError(file, `header is not valid JSON (${(err as Error).message})`, undefined, { cause: err });
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new CheckpointError(file, 'header is not a JSON object');
+  }
+  const dataSize = fileSize - dataStart;
+  const metadata: Record<string, string> = {};
+  const entries: SafetensorsEntry[] = [];
+  for (const [name, raw] of Object.entries(json as Record<string, unknown>)) {
+    if (name === METADATA_KEY) {
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+        throw new CheckpointError(file, '__metadata__ is not an object of strings');
+      }
+      for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+        if (typeof v !== 'string') throw new CheckpointError(file, `__metadata__.${k} is not a string`);
+        metadata[k] = v;
+      }
+      continue;
+    }
+    if (raw === null || typeof raw !== 'object') throw new CheckpointError(file, 'header entry is not an object', name);
+    const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
+    if (!isFileDType(dtype)) {
+      throw new CheckpointError(file, `unknown dtype ${JSON.stringify(dtype)} (supported: ${[...DTYPES].join(', ')})`, name);
+    }
+    if (!Array.isArray(shape) || !shape.every(isIndex)) {
+      throw new CheckpointError(file, `shape ${JSON.stringify(shape)} is not a list of non-negative integers`, name);
+    }
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isIndex)) {
+      throw new CheckpointError(file, `data_offsets ${JSON.stringify(offsets)} is not a pair of non-negative integers`, name);
+    }
+    const [begin, end] = offsets as [number, number];
+    if (begin > end || end > dataSize) {
+      throw new CheckpointError(
+        file,
+        `data_offsets [${begin}, ${end}] out of range: the data section holds ${dataSize} bytes (file truncated?)`,
+        name,
+      );
+    }
+    const expected = numel(shape) * DTYPE_BYTES[dtype];
+    if (end - begin !== expected) {
+      throw new CheckpointError(
+        file,
+        `shape [${shape.join(', ')}] × ${dtype} needs ${expected} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`,
+        name,
+      );
+    }
+    entries.push({ name, dtype, shape: [...shape], dataOffsets: [begin, end] });
+  }
+  // Data order; an empty tensor sorts before a non-empty one at the same offset, and the stable sort keeps
+  // header order otherwise.
+  entries.sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1]);
+  let last: SafetensorsEntry | undefined;
+  for (const cur of entries) {
+    if (cur.dataOffsets[0] === cur.dataOffsets[1]) continue;
+    if (last !== undefined && cur.dataOffsets[0] < last.dataOffsets[1]) {
+      throw new CheckpointError(
+        file,
+        `data_offsets [${cur.dataOffsets.join(', ')}] overlap those of ${last.name} [${last.dataOffsets.join(', ')}]`,
+        cur.name,
+      );
+    }
+    last = cur;
+  }
+  return { entries, metadata, dataStart, fileSize };
+}
+
+function withFile<T>(file: string, fn: (fd: number) => T): T {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    throw new CheckpointError(file, `cannot open: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  try {
+    return fn(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads and validates the header of a safetensors file (entries, metadata, data start) without its data. */
+export function readSafetensorsHeader(file: string): SafetensorsHeader {
+  return withFile(file, (fd) => parseHeader(file, fd));
+}
+
+/** The typed-array class each dtype is held in (for checking tensors handed to the writer). */
+const ARRAY_OF: Readonly<Record<FileDType, { new (n: number): HostArray; name: string }>> = {
+  F64: Float64Array,
+  F32: Float32Array,
+  F16: Uint16Array,
+  BF16: Uint16Array,
+  I64: BigInt64Array,
+  I32: Int32Array,
+  I16: Int16Array,
+  I8: Int8Array,
+  U8: Uint8Array,
+  BOOL: Uint8Array,
+};
+
+function assertLittleEndian(): void {
+  // safetensors data is little-endian and typed arrays use the host order; every Node platform in use is LE.
+  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
+    throw new Error('deitjs checkpoint I/O needs a little-endian host');
+  }
+}
+
+/**
+ * Reads a safetensors file into a StateDict (in data order). Each tensor is read at its offset into its
+ * own typed array, so the file is never held in memory twice.
+ */
+export function readSafetensors(file: string, options: ReadSafetensorsOptions = {}): StateDict {
+  assertLittleEndian();
+  return withFile(file, (fd) => {
+    const header = parseHeader(file, fd);
+    let wanted = header.entries;
+    if (options.names !== undefined) {
+      const byName = new Map(header.entries.map((e) => [e.name, e]));
+      for (const n of options.names) {
+        if (!byName.has(n)) throw new CheckpointError(file, 'no such tensor in the file', n);
+      }
+      const set = new Set(options.names);
+      wanted = header.entries.filter((e) => set.has(e.name));
+    }
+    const out: StateDict = new Map();
+    for (const e of wanted) {
+      // A fresh buffer per tensor is aligned for its element type, whatever the file offset.
+      const data = new ARRAY_OF[e.dtype](numel(e.shape));
+      readExactly(file, fd, new Uint8Array(data.buffer), header.dataStart + e.dataOffsets[0], e.name);
+      out.set(e.name, { dtype: e.dtype, shape: e.shape, data });
+    }
+    return out;
+  });
+}
+
+function checkTensor(file: string, name: string, t: HostTensor): void {
+  if (name === METADATA_KEY) throw new CheckpointError(file, 'reserved name, cannot be a tensor', name);
+  if (!isFileDType(t.dtype)) throw new CheckpointError(file, `unknown dtype ${JSON.stringify(t.dtype)}`, name);
+  if (!Array.isArray(t.shape) || !t.shape.every(isIndex)) {
+    throw new CheckpointError(file, `shape ${JSON.stringify(t.shape)} is not a list of non-negative integers`, name);
+  }
+  const cls = ARRAY_OF[t.dtype];
+  if (!(t.data instanceof cls)) {
+    throw new CheckpointError(file, `${t.dtype} data must be a ${cls.name}, got ${t.data?.constructor?.name}`, name);
+  }
+  if (t.data.length !== numel(t.shape)) {
+    throw new CheckpointError(file, `shape [${t.shape.join(', ')}] has ${numel(t.shape)} elements but data holds ${t.data.length}`, name);
+  }
+}
+
+/**
+ * Writes a StateDict as safetensors (tensors in the map's order, optional string metadata), streaming tensor
+ * by tensor into a temp file that is renamed over `file` only when complete.
+ */
+export function writeSafetensors(file: string, tensors: StateDict, metadata?: Record<string, string>): void {
+  assertLittleEndian();
+  const header: Record<string, unknown> = {};
+  if (metadata !== undefined && Object.keys(metadata).length > 0) {
+    for (const [k, v] of Object.entries(metadata)) {
+      if (typeof v !== 'string') throw new CheckpointError(file, `metadata value of "${k}" is not a string`);
+    }
+    header[METADATA_KEY] = metadata;
+  }
+  let offset = 0;
+  for (const [name, t] of tensors) {
+    checkTensor(file, name, t);
+    const end = offset + t.data.byteLength;
+    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, end] };
+    offset = end;
+  }
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  // Spaces pad the header so the data section starts 8-byte aligned, which the format allows and which
+  // lets readers map tensors in place.
+  const padded = Buffer.alloc(Math.ceil(json.byteLength / 8) * 8, 0x20);
+  json.copy(padded);
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(padded.byteLength));
+
+  const tmp = tempPathFor(file);
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'w');
+  } catch (err) {
+    throw new CheckpointError(file, `cannot create: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  try {
+    writeAll(fd, prefix);
+    writeAll(fd, padded);
+    for (const t of tensors.values()) {
+      writeAll(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    }
+    fsyncSync(fd);
+    closeSync(fd);
+    renameSync(tmp, file);
+  } catch (err) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed before the rename failed
+    }
+    rmSync(tmp, { force: true });
+    throw new CheckpointError(file, `write failed: ${(err as Error).message}`, undefined, { cause: err });
+  }
+}
