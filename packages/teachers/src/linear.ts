@@ -1,0 +1,30 @@
+import { Module, type Rng, tf } from '@deitjs/core';
+
+/** How a classifier's weights start: PyTorch's default Linear init (ResNet `fc`) or N(0, 0.01) (timm RegNet `head.fc`). */
+export type LinearInit = 'torch-default' | 'normal-0.01';
+
+/** A fully connected layer with PyTorch names (`weight` `[out, in]` in files, `bias`). */
+export class Linear extends Module {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+
+  constructor(inFeatures: number, outFeatures: number, init: LinearInit, rng: Rng) {
+    super();
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    const bound = 1 / Math.sqrt(inFeatures);
+    const w = Float32Array.from({ length: inFeatures * outFeatures }, () =>
+      init === 'torch-default' ? rng.uniform(-bound, bound) : rng.normal(0, 0.01),
+    );
+    const b = Float32Array.from({ length: outFeatures }, () => (init === 'torch-default' ? rng.uniform(-bound, bound) : 0));
+    this.weight = this.addParam('weight', tf.tensor2d(w, [inFeatures, outFeatures]), 'linear');
+    this.bias = this.addParam('bias', tf.tensor1d(b));
+  }
+
+  /** `x · Wᵀ + b` (PyTorch semantics) for `x` of shape `[batch, in]`. */
+  apply(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => tf.add(tf.matMul(x, this.weight as tf.Tensor2D), this.bias) as tf.Tensor2D);
+  }
+}
