@@ -1,1 +1,10 @@
-export {};
+export type { ForwardOptions } from './options.js';
+export { Linear, type LinearConfig } from './linear.js';
+export { LayerNorm, type LayerNormConfig } from './layer-norm.js';
+export { gelu } from './gelu.js';
+export { Mlp, type MlpConfig } from './mlp.js';
+export { Attention, type AttentionConfig } from './attention.js';
+export { dropPath } from './drop-path.js';
+export { Block, type BlockConfig } from './block.js';
+export { TransformerEncoder, type TransformerEncoderConfig, dropPathSchedule } from './transformer-encoder.js';
+export { checkGradients, type GradCheckOptions, type GradCheckResult } from './grad-check.js';

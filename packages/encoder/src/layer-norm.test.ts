@@ -1,0 +1,69 @@
+import { ConfigError, Rng, ShapeError, initBackend, maxAbsDiff, tf } from '@deitjs/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkGradients } from './grad-check.js';
+import { LayerNorm } from './layer-norm.js';
+import { layerNormRef, randomizeModule, toMat } from './reference.test-util.js';
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  describe(`LayerNorm (${backend})`, () => {
+    beforeAll(async () => {
+      await initBackend(backend);
+    });
+
+    it('matches a float64 reference with eps 1e-6 and biased variance', () => {
+      const rng = new Rng(1);
+      const ln = new LayerNorm({ dim: 16 });
+      const sd = randomizeModule(ln, rng);
+      const xData = Float32Array.from({ length: 3 * 5 * 16 }, () => rng.normal(0.3, 2));
+      const before = tf.memory().numTensors;
+      const x = tf.tensor3d(xData, [3, 5, 16]);
+      const y = ln.apply(x);
+      const got = y.dataSync();
+      tf.dispose([x, y]);
+      expect(tf.memory().numTensors).toBe(before);
+      const want = layerNormRef(toMat(xData, 16), sd.get('weight')!.data, sd.get('bias')!.data, 1e-6);
+      const err = maxAbsDiff(got, want.data);
+      console.log(`LayerNorm ${backend}: max abs diff vs float64 ${err.toExponential(2)}`);
+      expect(err).toBeLessThan(2e-5);
+    });
+
+    it('uses eps = 1e-6: a row of tiny spread is normalised, not flattened', () => {
+      const ln = new LayerNorm({ dim: 2 });
+      // Variance 1e-6: with eps 1e-6 the outputs are ±1/√2; with TF's 1e-3 they would be ±0.03.
+      const y = tf.tidy(() => ln.apply(tf.tensor2d([[1 - 1e-3, 1 + 1e-3]])).dataSync());
+      expect(y[0]).toBeCloseTo(-Math.SQRT1_2, 3);
+      expect(y[1]).toBeCloseTo(Math.SQRT1_2, 3);
+      ln.dispose();
+    });
+
+    it('rejects a wrong last dimension and bad config with typed errors', () => {
+      const ln = new LayerNorm({ dim: 4 });
+      expect(() => tf.tidy(() => ln.apply(tf.zeros([2, 5])))).toThrow(ShapeError);
+      expect(() => new LayerNorm({ dim: 0 })).toThrow(ConfigError);
+      expect(() => new LayerNorm({ dim: 4, eps: 0 })).toThrow(ConfigError);
+      ln.dispose();
+    });
+  });
+}
+
+describe('LayerNorm gradients (cpu)', () => {
+  beforeAll(async () => {
+    await initBackend('cpu');
+  });
+  it('match central finite differences for weight, bias and input', () => {
+    const rng = new Rng(2);
+    const ln = new LayerNorm({ dim: 6 });
+    randomizeModule(ln, rng);
+    const x = tf.variable(tf.tensor2d(Float32Array.from({ length: 4 * 6 }, () => rng.normal(0, 1.5)), [4, 6]));
+    const r = tf.tensor2d(Float32Array.from({ length: 4 * 6 }, () => rng.normal()), [4, 6]);
+    const vars = new Map([...ln.trainableVariables(), ['input', x]]);
+    const res = checkGradients(() => tf.sum(tf.mul(ln.apply(x), r)), vars, { rng, samples: 24 });
+    for (const c of res) {
+      console.log(`LayerNorm grad ${c.name}: max abs err ${c.maxAbsErr.toExponential(2)} (scale ${c.gradScale.toFixed(3)})`);
+      expect(c.failures, c.name).toBe(0);
+      expect(c.gradScale).toBeGreaterThan(1e-2);
+    }
+    tf.dispose([x, r]);
+    ln.dispose();
+  });
+});
