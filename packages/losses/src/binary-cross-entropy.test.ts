@@ -3,7 +3,7 @@ import { expect, it } from 'vitest';
 import { binaryCrossEntropy } from './binary-cross-entropy.js';
 import { loadLossFixture } from './test-support/fixture.js';
 import { bce64, type Matrix, numericGrad, oneHot } from './test-support/fp64.js';
-import { expectGradClose, forEachBackend, labelsOf, mat, relErr, valuesOf } from './test-support/harness.js';
+import { expectGradClose, forEachBackend, gradOf, labelsOf, mat, relErr, valueAndGradOf, valuesOf } from './test-support/harness.js';
 
 const { cls_logits: logits, labels, soft_targets: soft } = loadLossFixture().inputs;
 // Mixup targets with label smoothing 0.1 over 10 classes: off-values 0.01, the kind deit's --bce-loss binarises.
@@ -37,11 +37,11 @@ forEachBackend((backend) => {
     const x = mat(logits);
     const tSoft = mat(soft);
     const y = labelsOf(labels);
-    const g1 = tf.grad((l: tf.Tensor2D) => binaryCrossEntropy(l, tSoft, { targetThreshold: null }))(x);
+    const g1 = gradOf((l: tf.Tensor2D) => binaryCrossEntropy(l, tSoft, { targetThreshold: null }))(x);
     expectGradClose(`${backend} bce soft`, g1, numericGrad((m) => bce64(m, valuesOf(tSoft)), valuesOf(x)));
-    const g2 = tf.grad((l: tf.Tensor2D) => binaryCrossEntropy(l, y))(x);
+    const g2 = gradOf((l: tf.Tensor2D) => binaryCrossEntropy(l, y))(x);
     expectGradClose(`${backend} bce labels`, g2, numericGrad((m) => bce64(m, oneHot(labels, 10)), valuesOf(x)));
-    const g0 = tf.grad((l: tf.Tensor2D) => binaryCrossEntropy(l, y))(tf.zeros([4, 10]));
+    const g0 = gradOf((l: tf.Tensor2D) => binaryCrossEntropy(l, y))(tf.zeros([4, 10]));
     expectGradClose(`${backend} bce at 0`, g0, oneHot(labels, 10).map((r) => r.map((t) => (0.5 - t) / 40)));
     tf.dispose([x, tSoft, y, g1, g2, g0]);
   });
@@ -50,7 +50,7 @@ forEachBackend((backend) => {
     const x = mat([[1e4, -1e4, -1e4]]);
     const y = labelsOf([1]);
     // Elements: (1e4, t=0) costs 1e4, (−1e4, t=1) costs 1e4, (−1e4, t=0) costs 0 → mean 2e4/3.
-    const { value, grad } = tf.valueAndGrad((l: tf.Tensor2D) => binaryCrossEntropy(l, y))(x);
+    const { value, grad } = valueAndGradOf((l: tf.Tensor2D) => binaryCrossEntropy(l, y))(x);
     expect(relErr(value.dataSync()[0], 2e4 / 3)).toBeLessThan(1e-6);
     expect(Array.from(grad.dataSync())).toEqual([1 / 3, -1 / 3, 0].map((v) => Math.fround(v)));
     tf.dispose([x, y, value, grad]);
@@ -64,7 +64,7 @@ forEachBackend((backend) => {
     expect(tf.memory().numTensors).toBe(before + 1);
     l.dispose();
     tf.tidy(() => {
-      tf.valueAndGrad((z: tf.Tensor2D) => binaryCrossEntropy(z, t))(x);
+      valueAndGradOf((z: tf.Tensor2D) => binaryCrossEntropy(z, t))(x);
     });
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, t]);

@@ -45,7 +45,7 @@ export function checkLabels(labels: tf.Tensor, argument: string, batch: number, 
 export function targetMatrix(targets: Targets, argument: string, batch: number, classes: number): tf.Tensor2D {
   if (targets.rank === 1) {
     checkLabels(targets, argument, batch, classes);
-    return oneHotFloat(targets, classes);
+    return oneHotFloat(targets as tf.Tensor1D, classes);
   }
   if (targets.rank !== 2) {
     throw new ShapeError(argument, `expected int32 labels [${batch}] or targets [${batch}, ${classes}], got shape ${shapeText(targets)}`);

@@ -5,7 +5,7 @@ import { labelSmoothingCrossEntropy } from './label-smoothing-cross-entropy.js';
 import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
 import { loadLossFixture } from './test-support/fixture.js';
 import { ce64, labelSmoothing64, type Matrix, numericGrad, oneHot, softTargetCe64 } from './test-support/fp64.js';
-import { expectGradClose, forEachBackend, labelsOf, mat, relErr, valuesOf } from './test-support/harness.js';
+import { expectGradClose, forEachBackend, gradOf, labelsOf, mat, relErr, valueAndGradOf, valuesOf } from './test-support/harness.js';
 
 const fx = loadLossFixture();
 const { cls_logits: logits, labels, soft_targets: soft } = fx.inputs;
@@ -53,12 +53,12 @@ forEachBackend((backend) => {
       ['softTargetCrossEntropy', (l) => softTargetCrossEntropy(l, t), (m) => softTargetCe64(m, valuesOf(t))],
     ];
     for (const [name, f, f64] of cases) {
-      const g = tf.grad(f)(x);
+      const g = gradOf(f)(x);
       expectGradClose(`${backend} ${name}`, g, numericGrad(f64, x64));
       g.dispose();
     }
     // Hand-derived: d CE / d z = (softmax(z) − onehot(y)) / B.
-    const g = tf.grad((l: tf.Tensor2D) => crossEntropy(l, y))(x);
+    const g = gradOf((l: tf.Tensor2D) => crossEntropy(l, y))(x);
     const analytic = x64.map((row, b) => {
       const e = row.map((v) => Math.exp(v - Math.max(...row)));
       const s = e.reduce((p, q) => p + q, 0);
@@ -81,7 +81,7 @@ forEachBackend((backend) => {
       (l: tf.Tensor2D) => labelSmoothingCrossEntropy(l, y, 0.1),
       (l: tf.Tensor2D) => softTargetCrossEntropy(l, mat([[0.5, 0.5, 0], [0, 0.25, 0.75]])),
     ]) {
-      const { value, grad } = tf.valueAndGrad(f)(x);
+      const { value, grad } = valueAndGradOf(f)(x);
       expect(Number.isFinite(value.dataSync()[0])).toBe(true);
       expect(Array.from(grad.dataSync()).every(Number.isFinite)).toBe(true);
       tf.dispose([value, grad]);
@@ -98,9 +98,9 @@ forEachBackend((backend) => {
     expect(tf.memory().numTensors).toBe(before + 1);
     l.dispose();
     tf.tidy(() => {
-      tf.valueAndGrad((z: tf.Tensor2D) => crossEntropy(z, y))(x);
-      tf.valueAndGrad((z: tf.Tensor2D) => labelSmoothingCrossEntropy(z, y, 0.1))(x);
-      tf.valueAndGrad((z: tf.Tensor2D) => softTargetCrossEntropy(z, t))(x);
+      valueAndGradOf((z: tf.Tensor2D) => crossEntropy(z, y))(x);
+      valueAndGradOf((z: tf.Tensor2D) => labelSmoothingCrossEntropy(z, y, 0.1))(x);
+      valueAndGradOf((z: tf.Tensor2D) => softTargetCrossEntropy(z, t))(x);
     });
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, y, t]);

@@ -4,7 +4,7 @@ import { crossEntropy } from './cross-entropy.js';
 import { hardDistillation } from './hard-distillation.js';
 import { loadLossFixture } from './test-support/fixture.js';
 import { argmaxRows, hardKd64, numericGrad } from './test-support/fp64.js';
-import { expectGradClose, forEachBackend, labelsOf, mat, relErr, valuesOf } from './test-support/harness.js';
+import { expectGradClose, forEachBackend, gradsOf, labelsOf, mat, relErr, valueAndGradOf, valuesOf } from './test-support/harness.js';
 
 const fx = loadLossFixture();
 const { dist_logits: student, teacher_logits: teacher } = fx.inputs;
@@ -34,7 +34,7 @@ forEachBackend((backend) => {
   it('gradients match central differences; the teacher gets a zero gradient', () => {
     const s = mat(student);
     const t = mat(teacher);
-    const [gs, gt] = tf.grads((a: tf.Tensor2D, b: tf.Tensor2D) => hardDistillation(a, b))([s, t]);
+    const [gs, gt] = gradsOf((a: tf.Tensor2D, b: tf.Tensor2D) => hardDistillation(a, b))([s, t]);
     expectGradClose(`${backend} hard KD`, gs, numericGrad((m) => hardKd64(m, teacher), valuesOf(s)));
     expect(Array.from(gt.dataSync()).every((v) => v === 0)).toBe(true);
     tf.dispose([s, t, gs, gt]);
@@ -43,7 +43,7 @@ forEachBackend((backend) => {
   it('stays finite for logits of ±1e4', () => {
     const s = mat([[1e4, -1e4]]);
     const t = mat([[-1e4, 1e4]]);
-    const { value, grad } = tf.valueAndGrad((a: tf.Tensor2D) => hardDistillation(a, t))(s);
+    const { value, grad } = valueAndGradOf((a: tf.Tensor2D) => hardDistillation(a, t))(s);
     expect(value.dataSync()[0]).toBe(2e4);
     expect(Array.from(grad.dataSync())).toEqual([1, -1]);
     tf.dispose([s, t, value, grad]);
@@ -54,7 +54,7 @@ forEachBackend((backend) => {
     const t = mat(teacher);
     const before = tf.memory().numTensors;
     tf.tidy(() => {
-      tf.grads((a: tf.Tensor2D, b: tf.Tensor2D) => hardDistillation(a, b))([s, t]);
+      gradsOf((a: tf.Tensor2D, b: tf.Tensor2D) => hardDistillation(a, b))([s, t]);
     });
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([s, t]);

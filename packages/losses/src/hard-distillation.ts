@@ -12,7 +12,7 @@ export function hardDistillation(student: tf.Tensor2D, teacher: tf.Tensor2D): tf
   checkSameShape(student, 'student', teacher, 'teacher');
   const classes = student.shape[1];
   return tf.tidy(() => {
-    const teacherLabels = tf.argMax(stopGradient(teacher), 1);
+    const teacherLabels = tf.argMax(stopGradient(teacher), 1) as tf.Tensor1D;
     return negLogLikelihood(tf.logSoftmax(student), oneHotFloat(teacherLabels, classes));
   });
 }

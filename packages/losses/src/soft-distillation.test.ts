@@ -3,7 +3,7 @@ import { expect, it } from 'vitest';
 import { type KlReduction, softDistillation } from './soft-distillation.js';
 import { loadLossFixture } from './test-support/fixture.js';
 import { numericGrad, softKd64 } from './test-support/fp64.js';
-import { expectGradClose, forEachBackend, mat, relErr, valuesOf } from './test-support/harness.js';
+import { expectGradClose, forEachBackend, gradsOf, mat, relErr, valueAndGradOf, valuesOf } from './test-support/harness.js';
 
 const fx = loadLossFixture();
 const { dist_logits: student, teacher_logits: teacher } = fx.inputs;
@@ -42,7 +42,7 @@ forEachBackend((backend) => {
       [3, 'numel'],
       [3, 'batchmean'],
     ] as [number, KlReduction][]) {
-      const [gs, gt] = tf.grads((a: tf.Tensor2D, b: tf.Tensor2D) => softDistillation(a, b, { tau, reduction }))([s, t]);
+      const [gs, gt] = gradsOf((a: tf.Tensor2D, b: tf.Tensor2D) => softDistillation(a, b, { tau, reduction }))([s, t]);
       expectGradClose(`${backend} soft KD tau ${tau} ${reduction}`, gs, numericGrad((m) => softKd64(m, teacher, tau, reduction), valuesOf(s)));
       expect(Array.from(gt.dataSync()).every((v) => v === 0)).toBe(true);
       tf.dispose([gs, gt]);
@@ -53,7 +53,7 @@ forEachBackend((backend) => {
   it('stays finite for logits of ±1e4', () => {
     const s = mat([[1e4, -1e4, 0]]);
     const t = mat([[-1e4, 1e4, 0]]);
-    const { value, grad } = tf.valueAndGrad((a: tf.Tensor2D) => softDistillation(a, t, { tau: 1 }))(s);
+    const { value, grad } = valueAndGradOf((a: tf.Tensor2D) => softDistillation(a, t, { tau: 1 }))(s);
     // All teacher mass on class 1, where the student has log p = −2e4: KL = 2e4, divided by numel 3.
     expect(relErr(value.dataSync()[0], 2e4 / 3)).toBeLessThan(1e-6);
     expect(Array.from(grad.dataSync()).every(Number.isFinite)).toBe(true);
@@ -65,7 +65,7 @@ forEachBackend((backend) => {
     const t = mat(teacher);
     const before = tf.memory().numTensors;
     tf.tidy(() => {
-      tf.grads((a: tf.Tensor2D, b: tf.Tensor2D) => softDistillation(a, b, { tau: 3 }))([s, t]);
+      gradsOf((a: tf.Tensor2D, b: tf.Tensor2D) => softDistillation(a, b, { tau: 3 }))([s, t]);
     });
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([s, t]);

@@ -62,3 +62,18 @@ export function expectGradClose(label: string, actual: tf.Tensor, expected: Matr
 export function relErr(a: number, b: number): number {
   return Math.abs(a - b) / Math.abs(b);
 }
+
+/** `tf.grad` for a function of a typed tensor (tf.grad's own signature only takes `Tensor`). */
+export function gradOf<T extends tf.Tensor>(f: (x: T) => tf.Tensor): (x: T) => T {
+  return tf.grad(f as (x: tf.Tensor) => tf.Tensor) as unknown as (x: T) => T;
+}
+
+/** `tf.grads` for a function of typed tensors. */
+export function gradsOf<T extends tf.Tensor>(f: (...xs: T[]) => tf.Tensor): (xs: T[]) => T[] {
+  return tf.grads(f as (...xs: tf.Tensor[]) => tf.Tensor) as unknown as (xs: T[]) => T[];
+}
+
+/** `tf.valueAndGrad` for a function of a typed tensor. */
+export function valueAndGradOf<T extends tf.Tensor>(f: (x: T) => tf.Scalar): (x: T) => { value: tf.Scalar; grad: T } {
+  return tf.valueAndGrad(f as (x: tf.Tensor) => tf.Scalar) as unknown as (x: T) => { value: tf.Scalar; grad: T };
+}
