@@ -55,3 +55,14 @@ export {
   readSafetensors,
   writeSafetensors,
 } from './io/safetensors.js';
+export { PickleGlobal, PickledObject, type PickleSource, BytesSource, FileSource, type UnpickleOptions, unpickle, pythonGlobal } from './io/pickle.js';
+export { readPth } from './io/pth.js';
+export {
+  type CheckpointFormat,
+  type CheckpointContents,
+  isHostTensor,
+  detectCheckpointFormat,
+  stateDictOf,
+  readCheckpoint,
+  loadStateDictFile,
+} from './io/state-dict-file.js';

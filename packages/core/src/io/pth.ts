@@ -1,0 +1,285 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { CheckpointError } from '../errors.js';
+import { DTYPE_BYTES, type FileDType, type HostArray, type HostTensor, numel } from '../tensor-data.js';
+import { BytesSource, FileSource, PickleGlobal, PickledObject, pythonGlobal, unpickle } from './pickle.js';
+import { readZipDirectory, type ZipEntry, zipEntryDataOffset } from './zip.js';
+
+/** torch storage classes and the element type each holds. */
+const STORAGE_DTYPES: Readonly<Record<string, FileDType>> = {
+  DoubleStorage: 'F64',
+  FloatStorage: 'F32',
+  HalfStorage: 'F16',
+  BFloat16Storage: 'BF16',
+  LongStorage: 'I64',
+  IntStorage: 'I32',
+  ShortStorage: 'I16',
+  CharStorage: 'I8',
+  ByteStorage: 'U8',
+  BoolStorage: 'BOOL',
+};
+
+const ARRAYS: Readonly<Record<FileDType, new (n: number) => HostArray>> = {
+  F64: Float64Array,
+  F32: Float32Array,
+  F16: Uint16Array,
+  BF16: Uint16Array,
+  I64: BigInt64Array,
+  I32: Int32Array,
+  I16: Int16Array,
+  I8: Int8Array,
+  U8: Uint8Array,
+  BOOL: Uint8Array,
+};
+
+// The legacy format opens with this number pickled (torch/serialization.py MAGIC_NUMBER).
+const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
+const LEGACY_PROTOCOL = 1001;
+
+/** A storage named by a persistent id; its elements are read once the pickle has been run. */
+class StorageRef {
+  data: HostArray | undefined;
+  constructor(
+    readonly key: string,
+    readonly dtype: FileDType,
+    readonly numel: number,
+  ) {}
+}
+
+/** A tensor built by `_rebuild_tensor_v2` whose elements are filled in from its storage afterwards. */
+interface PendingTensor {
+  tensor: HostTensor;
+  storage: StorageRef;
+  offset: number;
+  stride: number[];
+}
+
+const isIndexArray = (v: unknown): v is number[] => Array.isArray(v) && v.every((d) => Number.isSafeInteger(d) && d >= 0);
+
+/** The allow-list of a torch checkpoint: plain-Python data globals plus tensor rebuilding and storage types. */
+function torchGlobals(file: string, pending: PendingTensor[]) {
+  const rebuildTensor = (q: string) =>
+    new PickleGlobal(q, (args) => {
+      const [storage, offset, size, stride] = args;
+      if (!(storage instanceof StorageRef)) throw new CheckpointError(file, `${q} without a storage`, q);
+      if (!Number.isSafeInteger(offset) || (offset as number) < 0 || !isIndexArray(size) || !isIndexArray(stride) || size.length !== stride.length) {
+        throw new CheckpointError(file, `${q} with malformed offset/size/stride ${JSON.stringify([offset, size, stride])}`, q);
+      }
+      const tensor: HostTensor = { dtype: storage.dtype, shape: [...size], data: new ARRAYS[storage.dtype](0) };
+      pending.push({ tensor, storage, offset: offset as number, stride: [...stride] });
+      return tensor;
+    });
+  // A Parameter is its data; requires_grad and hooks are training-time state.
+  const parameter = (q: string) => new PickleGlobal(q, (args) => args[0]);
+  return (module: string, name: string): PickleGlobal | undefined => {
+    const q = `${module}.${name}`;
+    if (module === 'torch' && name in STORAGE_DTYPES) return new PickleGlobal(q, undefined, STORAGE_DTYPES[name]);
+    switch (q) {
+      case 'torch._utils._rebuild_tensor':
+      case 'torch._utils._rebuild_tensor_v2':
+        return rebuildTensor(q);
+      case 'torch._utils._rebuild_parameter':
+      case 'torch._utils._rebuild_parameter_with_state':
+        return parameter(q);
+      case 'torch.Size':
+        return new PickleGlobal(q, (args) => (Array.isArray(args[0]) ? [...args[0]] : []));
+      default:
+        return pythonGlobal(module, name);
+    }
+  };
+}
+
+/** `persistent_load` for torch storages: `('storage', StorageType, key, location, numel[, view])`. */
+function storageLoader(file: string, storages: Map<string, StorageRef>) {
+  return (pid: unknown): StorageRef => {
+    if (!Array.isArray(pid) || pid[0] !== 'storage') {
+      throw new CheckpointError(file, `unsupported persistent id ${JSON.stringify(Array.isArray(pid) ? pid[0] : pid)} (only tensor storages can be read)`);
+    }
+    const [, type, key, , count, view] = pid as unknown[];
+    if (!(type instanceof PickleGlobal) || typeof type.tag !== 'string') throw new CheckpointError(file, 'storage of an unknown type', String(key));
+    if (typeof key !== 'string' || !Number.isSafeInteger(count) || (count as number) < 0) {
+      throw new CheckpointError(file, `malformed storage id ${JSON.stringify([key, count])}`);
+    }
+    if (view !== undefined && view !== null) throw new CheckpointError(file, 'storage views (torch < 0.4 files) are not supported', key);
+    let ref = storages.get(key);
+    if (ref === undefined) {
+      ref = new StorageRef(key, type.tag as FileDType, count as number);
+      storages.set(key, ref);
+    }
+    return ref;
+  };
+}
+
+/** Reads `count` elements of `dtype` at `position` into a fresh array. */
+function readElements(file: string, fd: number, position: number, dtype: FileDType, count: number, what: string): HostArray {
+  const data = new ARRAYS[dtype](count);
+  const bytes = new Uint8Array(data.buffer);
+  let done = 0;
+  while (done < bytes.byteLength) {
+    const n = readSync(fd, bytes, done, Math.min(1 << 30, bytes.byteLength - done), position + done);
+    if (n === 0) throw new CheckpointError(file, `file is truncated: ${what} runs past the end`);
+    done += n;
+  }
+  return data;
+}
+
+/** Paths (`model.blocks.0.attn.qkv.weight`) of the tensors inside an unpickled object, for error messages. */
+function tensorPaths(root: unknown): Map<HostTensor, string> {
+  const out = new Map<HostTensor, string>();
+  const seen = new Set<unknown>();
+  const walk = (v: unknown, path: string) => {
+    if (v === null || typeof v !== 'object' || seen.has(v)) return;
+    seen.add(v);
+    if (v instanceof Map) for (const [k, x] of v) walk(x, path === '' ? String(k) : `${path}.${String(k)}`);
+    else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) walk(v[i], `${path}[${i}]`);
+    }
+    else if (v instanceof Set) for (const x of v) walk(x, path);
+    else if (v instanceof PickledObject) walk(v.state, path);
+    else if ('shape' in v && 'data' in v && 'dtype' in v) out.set(v as HostTensor, path);
+  };
+  walk(root, '');
+  return out;
+}
+
+/** Fills each pending tensor from its storage, honouring storage_offset and strides. */
+function materialize(file: string, root: unknown, pending: PendingTensor[]): void {
+  const paths = pending.length > 0 ? tensorPaths(root) : new Map<HostTensor, string>();
+  for (const { tensor, storage, offset, stride } of pending) {
+    const name = paths.get(tensor) ?? `storage ${storage.key}`;
+    const src = storage.data!;
+    const shape = tensor.shape;
+    const n = numel(shape);
+    if (n === 0) continue;
+    let last = offset;
+    for (let d = 0; d < shape.length; d++) last += (shape[d]! - 1) * stride[d]!;
+    if (last >= storage.numel) {
+      throw new CheckpointError(
+        file,
+        `size [${shape.join(', ')}] with stride [${stride.join(', ')}] at offset ${offset} reaches element ${last} of a ${storage.numel}-element storage`,
+        name,
+      );
+    }
+    let contiguous = true;
+    for (let d = shape.length - 1, expect = 1; d >= 0; d--) {
+      if (shape[d]! !== 1 && stride[d]! !== expect) contiguous = false;
+      expect *= shape[d]!;
+    }
+    if (contiguous) {
+      // A tensor covering its whole storage keeps it; a view copies its part so the rest can be freed.
+      tensor.data = offset === 0 && n === storage.numel ? src : (src.slice(offset, offset + n) as HostArray);
+      continue;
+    }
+    const out = new ARRAYS[tensor.dtype](n) as HostArray & { [i: number]: number | bigint };
+    const index = new Array<number>(shape.length).fill(0);
+    let pos = offset;
+    for (let i = 0; i < n; i++) {
+      out[i] = (src as HostArray & { [i: number]: number | bigint })[pos]!;
+      for (let d = shape.length - 1; d >= 0; d--) {
+        if (++index[d]! < shape[d]!) {
+          pos += stride[d]!;
+          break;
+        }
+        pos -= (shape[d]! - 1) * stride[d]!;
+        index[d] = 0;
+      }
+    }
+    tensor.data = out;
+  }
+}
+
+function readZipPth(file: string, fd: number, fileSize: number): unknown {
+  const entries = readZipDirectory(file, fd, fileSize);
+  const pkl = entries.find((e) => e.name === 'data.pkl' || e.name.endsWith('/data.pkl'));
+  if (pkl === undefined) throw new CheckpointError(file, 'zip has no data.pkl entry: not a torch.save checkpoint');
+  const prefix = pkl.name.slice(0, pkl.name.length - 'data.pkl'.length);
+  const byName = new Map<string, ZipEntry>(entries.map((e) => [e.name, e]));
+  const byteorder = byName.get(`${prefix}byteorder`);
+  const content = (e: ZipEntry): Uint8Array => {
+    if (e.method !== 0) throw new CheckpointError(file, `zip entry ${e.name} is compressed (method ${e.method}); torch.save stores entries uncompressed`);
+    const start = zipEntryDataOffset(file, fd, fileSize, e);
+    const out = new Uint8Array(e.size);
+    if (e.size > 0 && readSync(fd, out, 0, e.size, start) !== e.size) throw new CheckpointError(file, `zip is truncated in entry ${e.name}`);
+    return out;
+  };
+  if (byteorder !== undefined && new TextDecoder().decode(content(byteorder)).trim() !== 'little') {
+    throw new CheckpointError(file, 'big-endian checkpoints are not supported');
+  }
+  const pending: PendingTensor[] = [];
+  const storages = new Map<string, StorageRef>();
+  const root = unpickle(new BytesSource(file, content(pkl)), {
+    file,
+    findGlobal: torchGlobals(file, pending),
+    persistentLoad: storageLoader(file, storages),
+  });
+  for (const ref of storages.values()) {
+    const entry = byName.get(`${prefix}data/${ref.key}`);
+    if (entry === undefined) throw new CheckpointError(file, `zip has no entry ${prefix}data/${ref.key}`, `storage ${ref.key}`);
+    if (entry.method !== 0) throw new CheckpointError(file, `zip entry ${entry.name} is compressed (method ${entry.method})`);
+    const bytes = ref.numel * DTYPE_BYTES[ref.dtype];
+    if (entry.size < bytes) {
+      throw new CheckpointError(file, `entry ${entry.name} holds ${entry.size} bytes, its ${ref.numel} ${ref.dtype} elements need ${bytes}`, `storage ${ref.key}`);
+    }
+    ref.data = readElements(file, fd, zipEntryDataOffset(file, fd, fileSize, entry), ref.dtype, ref.numel, `entry ${entry.name}`);
+  }
+  materialize(file, root, pending);
+  return root;
+}
+
+function readLegacyPth(file: string, fd: number): unknown {
+  const source = new FileSource(file, fd, 0);
+  const plain = { file, findGlobal: pythonGlobal };
+  const magic = unpickle(source, plain);
+  if (magic !== LEGACY_MAGIC) throw new CheckpointError(file, 'not a torch checkpoint: legacy magic number missing');
+  const protocol = unpickle(source, plain);
+  if (protocol !== LEGACY_PROTOCOL) throw new CheckpointError(file, `unsupported legacy protocol version ${String(protocol)}`);
+  const sysInfo = unpickle(source, plain);
+  if (sysInfo instanceof Map && sysInfo.get('little_endian') === false) throw new CheckpointError(file, 'big-endian checkpoints are not supported');
+  const pending: PendingTensor[] = [];
+  const storages = new Map<string, StorageRef>();
+  const root = unpickle(source, { file, findGlobal: torchGlobals(file, pending), persistentLoad: storageLoader(file, storages) });
+  const keys = unpickle(source, plain);
+  if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) throw new CheckpointError(file, 'legacy storage key list is malformed');
+  let pos = source.position;
+  for (const key of keys as string[]) {
+    const ref = storages.get(key);
+    if (ref === undefined) throw new CheckpointError(file, 'legacy storage is not referenced by the pickle, so its element size is unknown', `storage ${key}`);
+    const head = readElements(file, fd, pos, 'I64', 1, `storage ${key} header`) as BigInt64Array;
+    const count = Number(head[0]!);
+    if (count !== ref.numel) throw new CheckpointError(file, `storage holds ${count} elements, the pickle says ${ref.numel}`, `storage ${key}`);
+    ref.data = readElements(file, fd, pos + 8, ref.dtype, count, `storage ${key}`);
+    pos += 8 + count * DTYPE_BYTES[ref.dtype];
+  }
+  for (const ref of storages.values()) {
+    if (ref.data === undefined) throw new CheckpointError(file, 'storage is missing from the legacy storage list', `storage ${ref.key}`);
+  }
+  materialize(file, root, pending);
+  return root;
+}
+
+/** Whether the first bytes of a file are a zip local header (torch ≥ 1.6 `.pth`). */
+export function isZipMagic(head: Uint8Array): boolean {
+  return head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
+}
+
+/**
+ * Reads a PyTorch `.pth` checkpoint (zip format or legacy, told apart by magic bytes) through a restricted
+ * unpickler. Dicts become Maps, tuples arrays, tensors HostTensor; anything that would run code is refused.
+ */
+export function readPth(file: string): unknown {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    throw new CheckpointError(file, `cannot open: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  try {
+    const fileSize = fstatSync(fd).size;
+    const head = new Uint8Array(4);
+    readSync(fd, head, 0, 4, 0);
+    if (isZipMagic(head)) return readZipPth(file, fd, fileSize);
+    if (head[0] === 0x80) return readLegacyPth(file, fd);
+    throw new CheckpointError(file, 'not a PyTorch checkpoint: neither a zip archive nor a legacy pickle');
+  } finally {
+    closeSync(fd);
+  }
+}
