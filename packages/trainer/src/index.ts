@@ -1,1 +1,13 @@
-export {};
+export { type ParamGroup, type ParamGroupOptions, DEFAULT_NO_DECAY_NAMES, TIMM_0_3_2_NO_DECAY_NAMES, isNoDecay, paramGroups } from './param-groups.js';
+export { type AdamWOptions, type AdamWParamState, AdamW } from './adamw.js';
+export { type CosineLrOptions, type LrStepping, type LrScheduleOptions, cosineLr, scaleLr, LrSchedule } from './lr-schedule.js';
+export { type ClippedGrads, clipGradNorm } from './clip-grad.js';
+export { ModelEma } from './model-ema.js';
+export { type TeacherCache, type TeacherOutputsOptions, teacherOutputs } from './teacher-outputs.js';
+export { type TopK, type TeacherAgreement, type EvalMetrics, type EvaluateOptions, evaluate } from './evaluate.js';
+export { type TrainingState, CHECKPOINT_STATE_KEY, saveCheckpoint, loadCheckpoint, readCheckpointState } from './checkpoint.js';
+export { appendJsonLine, readJsonLines, filterJsonLines } from './metrics-log.js';
+export { type ProgressStream, type ProgressOptions, type ProgressStep, type ProgressEpoch, Progress, formatDuration } from './progress.js';
+export { NonFiniteLossError } from './non-finite-loss-error.js';
+export type { Student } from './student.js';
+export { type StepInfo, type EpochRecord, type TrainerHooks, type TrainerOptions, type RunResult, RUN_FILES, Trainer } from './trainer.js';
