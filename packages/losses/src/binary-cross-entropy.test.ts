@@ -43,7 +43,10 @@ forEachBackend((backend) => {
     expectGradClose(`${backend} bce labels`, g2, numericGrad((m) => bce64(m, oneHot(labels, 10)), valuesOf(x)));
     const g0 = gradOf((l: tf.Tensor2D) => binaryCrossEntropy(l, y))(tf.zeros([4, 10]));
     expectGradClose(`${backend} bce at 0`, g0, oneHot(labels, 10).map((r) => r.map((t) => (0.5 - t) / 40)));
-    tf.dispose([x, tSoft, y, g1, g2, g0]);
+    // With respect to raw targets (cosub-style sigmoid targets): d/dt = −x/N.
+    const gt = gradOf((u: tf.Tensor2D) => binaryCrossEntropy(x, u, { targetThreshold: null }))(tSoft);
+    expectGradClose(`${backend} bce d/d targets`, gt, valuesOf(x).map((r) => r.map((v) => -v / 40)));
+    tf.dispose([x, tSoft, y, g1, g2, g0, gt]);
   });
 
   it('stays finite and exact for logits of ±1e4', () => {

@@ -23,7 +23,7 @@ export interface DistillationLossConfig {
 
 /** The total loss and its two parts, each a scalar (for logging). */
 export interface DistillationLossResult {
-  /** `(1 − α)·base + α·distill`, or `base` itself for type `'none'`. */
+  /** `(1 − α)·base + α·distill`; for type `'none'` the very same tensor as `base`. */
   loss: tf.Scalar;
   /** Base loss of the class head. */
   base: tf.Scalar;
@@ -44,8 +44,9 @@ export type DistillationLossFn = (
 
 const TYPES: readonly DistillationType[] = ['none', 'soft', 'hard'];
 
+// Duck-typed rather than `instanceof tf.Tensor`, which fails when a second tfjs-core copy made the tensor.
 function isDistilled(outputs: tf.Tensor2D | DistilledLogits): outputs is DistilledLogits {
-  return !(outputs instanceof tf.Tensor);
+  return typeof outputs === 'object' && outputs !== null && 'cls' in outputs && 'dist' in outputs;
 }
 
 /**
