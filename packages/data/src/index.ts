@@ -1,1 +1,62 @@
-export {};
+export { type HostImage, type Uint8Image, type FloatImage, type Sample, createImage, assertImage, toUint8Image, toFloatImage, greyToRgb, crop } from './image.js';
+export { DatasetError } from './dataset-error.js';
+export type { Dataset } from './dataset.js';
+export { type DatasetSpec, createDataset } from './dataset-spec.js';
+export { ImageFolder, type ImageFolderOptions, IMAGE_EXTENSIONS } from './image-folder.js';
+export { decodeImage } from './decode.js';
+export { CifarDataset, type CifarOptions, CIFAR10_CLASSES, CIFAR100_CLASSES, CIFAR100_COARSE_CLASSES } from './cifar.js';
+export { mnistDataset, type MnistOptions, loadMnistDigits } from './mnist.js';
+export { syntheticDataset, type SyntheticOptions } from './synthetic.js';
+export { resize, type ResizeFilter } from './resize.js';
+export { affineTransform, rotate, type Rgb } from './affine.js';
+export {
+  invert,
+  posterize,
+  solarize,
+  solarizeAdd,
+  autoContrast,
+  equalize,
+  luma,
+  grayscale,
+  blend,
+  adjustBrightness,
+  adjustSaturation,
+  adjustContrast,
+  adjustSharpness,
+  adjustHue,
+  gaussianBlur,
+} from './pil-ops.js';
+export {
+  type RandAugmentConfig,
+  type RandAugmentOpName,
+  RAND_INCREASING_OPS,
+  RAND_OPS,
+  IMAGENET_MEAN_UINT8,
+  applyRandAugmentOp,
+  randAugment,
+  parseRandAugment,
+} from './rand-augment.js';
+export { randomResizedCrop, randomResizedCropBox, type RandomResizedCropOptions, type CropBox } from './random-resized-crop.js';
+export { flipHorizontal, randomHorizontalFlip } from './flip.js';
+export { colorJitter, type ColorJitterOptions } from './color-jitter.js';
+export { randomErasing, type RandomErasingOptions } from './random-erasing.js';
+export { resizeShorter, centerCrop, evalResizeCrop } from './eval-resize.js';
+export { normalize } from './normalize.js';
+export { pad, randomCrop, randomShift, type PadMode } from './random-crop.js';
+export { threeAugmentChoice } from './three-augment.js';
+export { mixupBatch, mixupTargets, cutmixBox, type MixupOptions, type MixupResult } from './mixup.js';
+export { randomSampler, repeatedAugSampler, type Sampler, type RepeatedAugOptions } from './sampler.js';
+export { derivedRng } from './sample-rng.js';
+export {
+  createTransform,
+  type ImageTransform,
+  type TransformSpec,
+  type DeitTrainTransformSpec,
+  type ThreeAugmentTransformSpec,
+  type EvalTransformSpec,
+  type LightTransformSpec,
+  type PlainTransformSpec,
+} from './transform-spec.js';
+export { roundHalfEven } from './py-math.js';
+export { type BatchJob, type HostBatch, type OnError, runBatchJob } from './batch-job.js';
+export { DataLoader, type DataLoaderOptions } from './loader.js';
