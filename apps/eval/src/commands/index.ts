@@ -1,0 +1,2 @@
+// The registry of deit-eval subcommands: one export line per command (help lists them by name).
+export { inspect } from './inspect.js';
