@@ -26,8 +26,12 @@ function expectBitIdentical(actual: StateDict, expected: StateDict): void {
   }
 }
 
-/** A zip archive of stored (uncompressed) entries, as torch.save writes them; CRCs are left 0 (unchecked). */
-function zip(entries: [string, Uint8Array][]): Buffer {
+/**
+ * A zip archive of stored (uncompressed) entries, as torch.save writes them; CRCs are left 0 (unchecked).
+ * With `zip64`, sizes and offsets are saturated and given in ZIP64 extra fields and end records instead, as
+ * writers do for archives above 4 GiB.
+ */
+function zip(entries: [string, Uint8Array][], zip64 = false): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
@@ -40,22 +44,44 @@ function zip(entries: [string, Uint8Array][]): Buffer {
     local.writeUInt16LE(n.length, 26);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt32LE(data.length, 20);
-    central.writeUInt32LE(data.length, 24);
+    central.writeUInt32LE(zip64 ? 0xffffffff : data.length, 20);
+    central.writeUInt32LE(zip64 ? 0xffffffff : data.length, 24);
     central.writeUInt16LE(n.length, 28);
-    central.writeUInt32LE(offset, 42);
+    central.writeUInt32LE(zip64 ? 0xffffffff : offset, 42);
+    const extra = Buffer.alloc(zip64 ? 28 : 0);
+    if (zip64) {
+      central.writeUInt16LE(28, 30);
+      extra.writeUInt16LE(0x0001, 0);
+      extra.writeUInt16LE(24, 2);
+      extra.writeBigUInt64LE(BigInt(data.length), 4); // uncompressed size
+      extra.writeBigUInt64LE(BigInt(data.length), 12); // compressed size
+      extra.writeBigUInt64LE(BigInt(offset), 20); // local header offset
+    }
     locals.push(local, n, Buffer.from(data));
-    centrals.push(central, n);
+    centrals.push(central, n, extra);
     offset += 30 + n.length + data.length;
   }
   const cd = Buffer.concat(centrals);
   const eocd = Buffer.alloc(22);
   eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(entries.length, 8);
-  eocd.writeUInt16LE(entries.length, 10);
-  eocd.writeUInt32LE(cd.length, 12);
-  eocd.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, eocd]);
+  eocd.writeUInt16LE(zip64 ? 0xffff : entries.length, 8);
+  eocd.writeUInt16LE(zip64 ? 0xffff : entries.length, 10);
+  eocd.writeUInt32LE(zip64 ? 0xffffffff : cd.length, 12);
+  eocd.writeUInt32LE(zip64 ? 0xffffffff : offset, 16);
+  if (!zip64) return Buffer.concat([...locals, cd, eocd]);
+  const record = Buffer.alloc(56);
+  record.writeUInt32LE(0x06064b50, 0);
+  record.writeBigUInt64LE(44n, 4); // size of the rest of the record
+  record.writeUInt16LE(45, 12); // version needed: 4.5 (ZIP64)
+  record.writeBigUInt64LE(BigInt(entries.length), 24);
+  record.writeBigUInt64LE(BigInt(entries.length), 32);
+  record.writeBigUInt64LE(BigInt(cd.length), 40);
+  record.writeBigUInt64LE(BigInt(offset), 48);
+  const locator = Buffer.alloc(20);
+  locator.writeUInt32LE(0x07064b50, 0);
+  locator.writeBigUInt64LE(BigInt(offset + cd.length), 8);
+  locator.writeUInt32LE(1, 16);
+  return Buffer.concat([...locals, cd, record, locator, eocd]);
 }
 
 // Hand-written protocol-2 pickle pieces (see pickletools).
@@ -175,6 +201,12 @@ describe('readPth on hand-built checkpoints', () => {
     expect(Array.from(sd.get('scalar')!.data as Float32Array)).toEqual([11]);
     expect(sd.get('scalar')!.shape).toEqual([]);
     expect(Array.from(sd.get('whole')!.data as Float32Array)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+  });
+
+  it('reads ZIP64 archives (sizes and offsets in ZIP64 extra fields and end records)', () => {
+    const file = join(dir, 'zip64.pth');
+    writeFileSync(file, zip([['z/data.pkl', tensorDictPickle([['t', 1, [2, 3], [1, 2]]])], ['z/data/0', storage12]], true));
+    expect(Array.from(loadStateDictFile(file).get('t')!.data as Float32Array)).toEqual([1, 3, 5, 2, 4, 6]);
   });
 
   it('a view reaching past its storage names the tensor', () => {
