@@ -71,6 +71,7 @@ export class FileSource implements PickleSource {
     private readonly file: string,
     private readonly fd: number,
     start: number,
+    private readonly fileSize: number,
   ) {
     this.pos = start;
   }
@@ -79,6 +80,8 @@ export class FileSource implements PickleSource {
   }
   read(n: number): Uint8Array {
     const end = this.pos + n;
+    // Checked before allocating, so a corrupt length cannot ask for gigabytes.
+    if (end > this.fileSize) throw new CheckpointError(this.file, `pickle is truncated: ${n} bytes wanted at byte ${this.pos} of ${this.fileSize}`);
     if (this.pos < this.bufStart || end > this.bufStart + this.buf.byteLength) {
       const chunk = new Uint8Array(Math.max(n, 1 << 16));
       const got = readSync(this.fd, chunk, 0, chunk.byteLength, this.pos);

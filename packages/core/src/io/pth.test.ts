@@ -252,7 +252,13 @@ describe('readPth on hand-built checkpoints', () => {
     const whole = readFileSync(fixture('timm_resnet_bottleneck_tiny.legacy.pth'));
     writeFileSync(file, whole.subarray(0, whole.length - 1000));
     expect(() => loadStateDictFile(file)).toThrow(CheckpointError);
-    expect(() => loadStateDictFile(file)).toThrow(/truncated/);
+    expect(() => loadStateDictFile(file)).toThrow(/\[storage \d+\]: file is truncated: \d+ (F32|I64) elements at byte \d+ run past the end/);
+  });
+
+  it('a corrupt length inside a legacy pickle is refused before anything is allocated', () => {
+    const file = join(dir, 'legacy-long4.pth');
+    writeFileSync(file, Uint8Array.from([0x80, 0x02, 0x8b, 0xff, 0xff, 0xff, 0x7f, 0x00, 0x2e])); // LONG4 of 2 GiB
+    expect(() => readPth(file)).toThrow(/pickle is truncated: 2147483647 bytes wanted at byte 7 of 9/);
   });
 
   it('a file of neither format, and a dict without tensors', () => {

@@ -225,8 +225,8 @@ function readZipPth(file: string, fd: number, fileSize: number): unknown {
   return root;
 }
 
-function readLegacyPth(file: string, fd: number): unknown {
-  const source = new FileSource(file, fd, 0);
+function readLegacyPth(file: string, fd: number, fileSize: number): unknown {
+  const source = new FileSource(file, fd, 0, fileSize);
   const plain = { file, findGlobal: pythonGlobal };
   const magic = unpickle(source, plain);
   if (magic !== LEGACY_MAGIC) throw new CheckpointError(file, 'not a torch checkpoint: legacy magic number missing');
@@ -246,6 +246,9 @@ function readLegacyPth(file: string, fd: number): unknown {
     const head = readElements(file, fd, pos, 'I64', 1, `storage ${key} header`) as BigInt64Array;
     const count = Number(head[0]!);
     if (count !== ref.numel) throw new CheckpointError(file, `storage holds ${count} elements, the pickle says ${ref.numel}`, `storage ${key}`);
+    if (pos + 8 + count * DTYPE_BYTES[ref.dtype] > fileSize) {
+      throw new CheckpointError(file, `file is truncated: ${count} ${ref.dtype} elements at byte ${pos + 8} run past the end (${fileSize} bytes)`, `storage ${key}`);
+    }
     ref.data = readElements(file, fd, pos + 8, ref.dtype, count, `storage ${key}`);
     pos += 8 + count * DTYPE_BYTES[ref.dtype];
   }
@@ -277,7 +280,7 @@ export function readPth(file: string): unknown {
     const head = new Uint8Array(4);
     readSync(fd, head, 0, 4, 0);
     if (isZipMagic(head)) return readZipPth(file, fd, fileSize);
-    if (head[0] === 0x80) return readLegacyPth(file, fd);
+    if (head[0] === 0x80) return readLegacyPth(file, fd, fileSize);
     throw new CheckpointError(file, 'not a PyTorch checkpoint: neither a zip archive nor a legacy pickle');
   } finally {
     closeSync(fd);
