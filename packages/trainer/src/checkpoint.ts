@@ -82,7 +82,8 @@ function parseState(file: string): TrainingState & { optimizerSteps: Record<stri
   if (!Array.isArray(rng) || rng.length !== 4 || !rng.every((x) => Number.isInteger(x) && x >= 0 && x < 2 ** 32)) {
     throw new CheckpointError(file, 'metadata field rng is not four 32-bit words');
   }
-  return m as unknown as TrainingState & { optimizerSteps: Record<string, number>; ema: boolean };
+  const { version: _version, ...rest } = m;
+  return rest as unknown as TrainingState & { optimizerSteps: Record<string, number>; ema: boolean };
 }
 
 /** Reads only the {@link TrainingState} of a checkpoint. */
@@ -109,6 +110,7 @@ function toTf(file: string, name: string, layout: ParamInfo['layout'] | undefine
  */
 export function loadCheckpoint(file: string, parts: Parts): TrainingState {
   const { optimizerSteps, ema: hasEma, ...state } = parseState(file);
+  if (parts.ema !== undefined && !hasEma) throw new CheckpointError(file, 'the run uses EMA but the checkpoint holds no EMA weights');
   const sd = readSafetensors(file);
   const params = parts.student.namedParams();
   const optState = new Map<string, AdamWParamState>();
@@ -121,7 +123,6 @@ export function loadCheckpoint(file: string, parts: Parts): TrainingState {
   }
   let emaValues: Map<string, Float32Array> | undefined;
   if (parts.ema !== undefined) {
-    if (!hasEma) throw new CheckpointError(file, 'the run uses EMA but the checkpoint holds no EMA weights');
     emaValues = new Map();
     for (const [k, info] of params) emaValues.set(k, toTf(file, `ema.${k}`, info.layout, sd.get(`ema.${k}`)).data);
   }

@@ -58,24 +58,24 @@ export async function evaluate(student: Classifier, source: BatchSource, options
       let counts: tf.Tensor;
       try {
         counts = tf.tidy(() => {
-        const raw = student.apply(batch.images, { training: false, returnBoth: true });
-        const both = raw instanceof tf.Tensor ? undefined : (raw as DistilledLogits);
-        distilled = both !== undefined;
-        const output = both === undefined ? (raw as tf.Tensor2D) : tf.div(tf.add(both.cls, both.dist), 2);
-        const labels = batch.targets.rank === 2 ? tf.argMax(batch.targets, 1) : tf.cast(batch.targets, 'int32');
-        const teacherArg = teacher === undefined ? undefined : tf.argMax(teacher, 1);
-        const stats = (logits: tf.Tensor): tf.Tensor[] => {
-          const top = tf.topk(logits, k).indices;
-          const hits = tf.cast(tf.equal(top, tf.expandDims(labels, 1)), 'float32');
-          const top1 = tf.sum(tf.slice(hits, [0, 0], [-1, 1]));
-          const top5 = tf.sum(hits);
-          const agree = teacherArg === undefined ? tf.scalar(0) : tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), teacherArg), 'float32'));
-          return [top1, top5, agree];
-        };
-        const logp = tf.logSoftmax(output);
-        const lossSum = tf.neg(tf.sum(tf.mul(logp, tf.oneHot(labels, student.numClasses))));
-        const zeros = [tf.scalar(0), tf.scalar(0), tf.scalar(0)];
-        return tf.stack([lossSum, ...stats(output), ...(both ? stats(both.cls) : zeros), ...(both ? stats(both.dist) : zeros)]);
+          const raw = student.apply(batch.images, { training: false, returnBoth: true });
+          const both = raw instanceof tf.Tensor ? undefined : (raw as DistilledLogits);
+          distilled = both !== undefined;
+          const output = both === undefined ? (raw as tf.Tensor2D) : tf.div(tf.add(both.cls, both.dist), 2);
+          const labels = batch.targets.rank === 2 ? tf.argMax(batch.targets, 1) : tf.cast(batch.targets, 'int32');
+          const teacherArg = teacher === undefined ? undefined : tf.argMax(teacher, 1);
+          const stats = (logits: tf.Tensor): tf.Tensor[] => {
+            const top = tf.topk(logits, k).indices;
+            const hits = tf.cast(tf.equal(top, tf.expandDims(labels, 1)), 'float32');
+            const top1 = tf.sum(tf.slice(hits, [0, 0], [-1, 1]));
+            const top5 = tf.sum(hits);
+            const agree = teacherArg === undefined ? tf.scalar(0) : tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), teacherArg), 'float32'));
+            return [top1, top5, agree];
+          };
+          const logp = tf.logSoftmax(output);
+          const lossSum = tf.neg(tf.sum(tf.mul(logp, tf.oneHot(labels, student.numClasses))));
+          const zeros = [tf.scalar(0), tf.scalar(0), tf.scalar(0)];
+          return tf.stack([lossSum, ...stats(output), ...(both ? stats(both.cls) : zeros), ...(both ? stats(both.dist) : zeros)]);
         });
       } finally {
         teacher?.dispose();

@@ -6,6 +6,7 @@ import {
   type DistilledLogits,
   type Layout,
   type LossFn,
+  type Teacher,
   Module,
   Rng,
   tf,
@@ -108,6 +109,8 @@ export interface SyntheticOptions {
   size?: number;
   noise?: number;
   seed?: number;
+  /** Draws another sample set from the same class prototypes (e.g. 1 for an eval split). */
+  split?: number;
 }
 
 /**
@@ -130,7 +133,7 @@ export class SyntheticSource implements BatchSource {
 
   /** The host data of one batch: images and labels. */
   batchData(epoch: number, b: number): { images: Float32Array; labels: Int32Array } {
-    const rng = new Rng((this.o.seed ?? 7) * 100_003 + epoch * 1009 + b);
+    const rng = new Rng((this.o.seed ?? 7) * 100_003 + (this.o.split ?? 0) * 7_919_993 + epoch * 1009 + b);
     const n = this.o.batchSize;
     const images = new Float32Array(n * this.pixels);
     const labels = new Int32Array(n);
@@ -162,4 +165,39 @@ export function snapshot(m: Module): Map<string, Float32Array> {
   const out = new Map<string, Float32Array>();
   for (const [k, v] of m.trainableVariables()) out.set(k, v.dataSync() as Float32Array);
   return out;
+}
+
+/** A fixed data set served in order in batches of `batchSize` (the same samples whatever the batch size). */
+export class ArraySource implements BatchSource {
+  constructor(
+    readonly images: Float32Array,
+    readonly labels: Int32Array,
+    readonly shape: [number, number, number],
+    readonly batchSize: number,
+  ) {}
+
+  batchesPerEpoch(): number {
+    return Math.ceil(this.labels.length / this.batchSize);
+  }
+
+  async *epoch(_epoch: number): AsyncIterable<Batch> {
+    const per = this.shape[0] * this.shape[1] * this.shape[2];
+    for (let s = 0; s < this.labels.length; s += this.batchSize) {
+      const n = Math.min(this.batchSize, this.labels.length - s);
+      yield {
+        images: tf.tensor4d(this.images.slice(s * per, (s + n) * per), [n, ...this.shape]),
+        targets: tf.tensor1d(this.labels.slice(s, s + n), 'int32'),
+        indices: Int32Array.from({ length: n }, (_, i) => s + i),
+      };
+    }
+  }
+}
+
+/** A teacher made of a (non-distilled) classifier: eval-mode logits, no gradients. */
+export function teacherOf(model: TinyMlp, name = 'tiny-teacher'): Teacher {
+  return {
+    numClasses: model.numClasses,
+    name,
+    predict: (images) => tf.tidy(() => model.apply(images, { training: false }) as tf.Tensor2D),
+  };
 }

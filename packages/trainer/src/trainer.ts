@@ -195,7 +195,7 @@ export class Trainer {
       if (options.batchSize === undefined) throw new ConfigError('batchSize', 'needed to scale the learning rate (lr·batch·world/512); or set unscaleLr');
       this.peakLr = scaleLr(baseLr, options.batchSize * this.accumulation, options.worldSize ?? 1);
     }
-    if (options.resume !== undefined && options.resume !== false && options.runDir === undefined && options.resume === true) {
+    if (options.resume === true && options.runDir === undefined) {
       throw new ConfigError('resume', 'resume: true needs a runDir (or pass a checkpoint path)');
     }
     this.variables = options.student.trainableVariables();
@@ -346,6 +346,7 @@ export class Trainer {
           index += 1;
           continue;
         }
+        const images = batch.images.shape[0];
         let grads: Map<string, tf.Tensor>;
         let loss: number;
         try {
@@ -372,7 +373,7 @@ export class Trainer {
         }
         pending += 1;
         pendingLoss += loss;
-        pendingImages += batch.images.shape[0];
+        pendingImages += images;
         index += 1;
         this.state.epochLoss.sum += loss;
         this.state.epochLoss.count += 1;
