@@ -26,7 +26,7 @@ export class ConvNormAct extends Module {
   readonly bn: BatchNorm2d;
   readonly relu: boolean;
 
-  constructor(inChannels: number, outChannels: number, options: Conv2dOptions & { relu: boolean; zeroInitBn?: boolean }, rng: Rng) {
+  constructor(inChannels: number, outChannels: number, options: Conv2dOptions & { relu: boolean; zeroInitBn?: boolean }, rng: Rng | undefined) {
     super();
     this.conv = this.addChild('conv', new Conv2d(inChannels, outChannels, options, rng));
     this.bn = this.addChild('bn', new BatchNorm2d(outChannels, { zeroInit: options.zeroInitBn }));

@@ -1,4 +1,5 @@
 import { ConfigError, Module, type Rng, tf } from '@deitjs/core';
+import { normalInit } from './init.js';
 import { type GroupedConvStrategy, groupedConv2d } from './grouped-conv.js';
 
 /** Construction options of {@link Conv2d} (PyTorch `nn.Conv2d` without bias, the only kind the CNN teachers use). */
@@ -30,7 +31,7 @@ export class Conv2d extends Module {
   readonly groups: number;
   readonly groupedStrategy: GroupedConvStrategy;
 
-  constructor(inChannels: number, outChannels: number, options: Conv2dOptions, rng: Rng) {
+  constructor(inChannels: number, outChannels: number, options: Conv2dOptions, rng: Rng | undefined) {
     super();
     const { kernel } = options;
     this.inChannels = inChannels;
@@ -46,7 +47,7 @@ export class Conv2d extends Module {
     // timm and torchvision init: N(0, sqrt(2 / fan_out)) with fan_out = k·k·out/groups (Kaiming, ReLU gain).
     const fanOut = (kernel * kernel * outChannels) / this.groups;
     const n = kernel * kernel * (inChannels / this.groups) * outChannels;
-    const init = Float32Array.from({ length: n }, () => rng.normal(0, Math.sqrt(2 / fanOut)));
+    const init = normalInit(n, Math.sqrt(2 / fanOut), rng);
     this.weight = this.addParam('weight', tf.tensor4d(init, [kernel, kernel, inChannels / this.groups, outChannels]), 'conv2d');
   }
 

@@ -1,19 +1,16 @@
 import { tf } from '@deitjs/core';
+import { registerWasmConvFilterGrad } from './wasm-conv-filter-grad.js';
 
 /**
  * How a grouped convolution is emulated (tf.conv2d has no `groups`):
  * `split` runs one conv2d per group on a channel slice and concatenates the results;
  * `dense` runs one conv2d with a block-diagonal filter (groups× the multiply-adds, one kernel call);
- * `auto` picks `dense` for at most {@link DENSE_MAX_GROUPS} groups, `split` above.
+ * `auto` is `split`. Measured on wasm at batch 8 with RegNetY-16GF's grouped layers (min of 5 runs on a
+ * loaded 2-core machine, so ±30 %): 56×56×224 in 2 groups split 945 ms vs dense 1114 ms; 28×28×448 in
+ * 4 groups 378 vs 1048 ms; with 11 and 27 groups dense does 11–27× the work. Split pays for the channel
+ * slicing and the concat (about as much again as the convolutions themselves at 7×7 and 14×14).
  */
 export type GroupedConvStrategy = 'auto' | 'split' | 'dense';
-
-/**
- * Up to this many groups the block-diagonal filter wins on wasm: measured at 224 px, batch 8
- * (scratch benchmark, see README "Grouped convolutions"): 2 groups dense 1.3× faster than split,
- * 4 groups about equal, beyond that split wins because dense wastes (groups − 1)/groups of its work.
- */
-export const DENSE_MAX_GROUPS = 2;
 
 /** Options of {@link groupedConv2d}. */
 export interface GroupedConv2dOptions {
@@ -65,12 +62,14 @@ function blockDiagonalMask(cin: number, cout: number, groups: number): tf.Tensor
  * symmetric padding then a 'valid' convolution (TF's 'same' pads stride-2 convolutions asymmetrically).
  */
 export function groupedConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, options: GroupedConv2dOptions): tf.Tensor4D {
+  // Any convolution here may be trained, and stock wasm lacks the filter-gradient kernel: fill it before use.
+  registerWasmConvFilterGrad();
   return tf.tidy(() => {
     const { stride, groups } = options;
     const relu = options.relu ?? false;
     const xp = padSpatial(x, options.padding);
     if (groups === 1) return plainConv(xp, filter, stride, options.bias, relu);
-    const strategy = options.strategy === undefined || options.strategy === 'auto' ? (groups <= DENSE_MAX_GROUPS ? 'dense' : 'split') : options.strategy;
+    const strategy = options.strategy === 'dense' ? 'dense' : 'split';
     const cin = x.shape[3];
     const cout = filter.shape[3];
     if (strategy === 'dense') {

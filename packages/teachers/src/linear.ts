@@ -1,4 +1,5 @@
 import { Module, type Rng, tf } from '@deitjs/core';
+import { normalInit, uniformInit } from './init.js';
 
 /** How a classifier's weights start: PyTorch's default Linear init (ResNet `fc`) or N(0, 0.01) (timm RegNet `head.fc`). */
 export type LinearInit = 'torch-default' | 'normal-0.01';
@@ -10,15 +11,14 @@ export class Linear extends Module {
   readonly inFeatures: number;
   readonly outFeatures: number;
 
-  constructor(inFeatures: number, outFeatures: number, init: LinearInit, rng: Rng) {
+  constructor(inFeatures: number, outFeatures: number, init: LinearInit, rng: Rng | undefined) {
     super();
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     const bound = 1 / Math.sqrt(inFeatures);
-    const w = Float32Array.from({ length: inFeatures * outFeatures }, () =>
-      init === 'torch-default' ? rng.uniform(-bound, bound) : rng.normal(0, 0.01),
-    );
-    const b = Float32Array.from({ length: outFeatures }, () => (init === 'torch-default' ? rng.uniform(-bound, bound) : 0));
+    const n = inFeatures * outFeatures;
+    const w = init === 'torch-default' ? uniformInit(n, bound, rng) : normalInit(n, 0.01, rng);
+    const b = init === 'torch-default' ? uniformInit(outFeatures, bound, rng) : new Float32Array(outFeatures);
     this.weight = this.addParam('weight', tf.tensor2d(w, [inFeatures, outFeatures]), 'linear');
     this.bias = this.addParam('bias', tf.tensor1d(b));
   }

@@ -24,7 +24,7 @@ class RegBottleneck extends Module {
   private readonly conv3: ConvNormAct;
   private readonly downsample: ConvNormAct | undefined;
 
-  constructor(cin: number, cout: number, stride: number, groupSize: number, p: RegNetParams, strategy: GroupedConvStrategy, rng: Rng) {
+  constructor(cin: number, cout: number, stride: number, groupSize: number, p: RegNetParams, strategy: GroupedConvStrategy, rng: Rng | undefined) {
     super();
     const bottleneck = roundHalfEven(cout * (p.bottleRatio ?? 1));
     const groups = Math.floor(bottleneck / groupSize);
@@ -58,7 +58,7 @@ class RegBottleneck extends Module {
 
 class RegStage extends Module {
   private readonly blocks: RegBottleneck[] = [];
-  constructor(cin: number, stage: RegNetStage, p: RegNetParams, strategy: GroupedConvStrategy, rng: Rng) {
+  constructor(cin: number, stage: RegNetStage, p: RegNetParams, strategy: GroupedConvStrategy, rng: Rng | undefined) {
     super();
     for (let j = 0; j < stage.depth; j++) {
       const block = new RegBottleneck(j === 0 ? cin : stage.width, stage.width, j === 0 ? stage.stride : 1, stage.groupSize, p, strategy, rng);
@@ -79,7 +79,7 @@ class RegStage extends Module {
 // timm wraps the classifier in a ClassifierHead, hence `head.fc.*`.
 class Head extends Module {
   readonly fc: Linear;
-  constructor(features: number, classes: number, rng: Rng) {
+  constructor(features: number, classes: number, rng: Rng | undefined) {
     super();
     this.fc = this.addChild('fc', new Linear(features, classes, 'normal-0.01', rng));
   }
@@ -101,7 +101,7 @@ export class RegNet extends ConvNet {
     super();
     const stages = generateRegNetStages(params);
     if (stages.length > 4) throw new ConfigError('regnet', `${stages.length} stages would exceed output stride 32 (dilation is not supported)`);
-    const rng = new Rng(options.seed ?? 0);
+    const rng = options.init === 'zeros' ? undefined : new Rng(options.seed ?? 0);
     const strategy = options.groupedStrategy ?? 'auto';
     this.params = params;
     this.stages = stages;

@@ -30,13 +30,15 @@ export interface ConvNetOptions {
   inChannels?: number;
   /** Seed of the parameter initialisation (default 0). */
   seed?: number;
+  /** `random` (timm's init, default) or `zeros` (skip it: weights are loaded right after). */
+  init?: 'random' | 'zeros';
 }
 
 // The shortcut projection `downsample` = Sequential(conv 1×1, BN): children `0` and `1`.
 class Downsample extends Module {
   readonly conv: Conv2d;
   readonly bn: BatchNorm2d;
-  constructor(cin: number, cout: number, stride: number, rng: Rng) {
+  constructor(cin: number, cout: number, stride: number, rng: Rng | undefined) {
     super();
     this.conv = this.addChild('0', new Conv2d(cin, cout, { kernel: 1, stride, padding: 0 }, rng));
     this.bn = this.addChild('1', new BatchNorm2d(cout));
@@ -55,7 +57,7 @@ class BasicBlock extends Module {
   private readonly bn2: BatchNorm2d;
   private readonly downsample: Downsample | undefined;
 
-  constructor(cin: number, planes: number, stride: number, rng: Rng) {
+  constructor(cin: number, planes: number, stride: number, rng: Rng | undefined) {
     super();
     this.conv1 = this.addChild('conv1', new Conv2d(cin, planes, { kernel: 3, stride }, rng));
     this.bn1 = this.addChild('bn1', new BatchNorm2d(planes));
@@ -85,7 +87,7 @@ class Bottleneck extends Module {
   private readonly bn3: BatchNorm2d;
   private readonly downsample: Downsample | undefined;
 
-  constructor(cin: number, planes: number, stride: number, rng: Rng) {
+  constructor(cin: number, planes: number, stride: number, rng: Rng | undefined) {
     super();
     const cout = planes * Bottleneck.expansion;
     this.conv1 = this.addChild('conv1', new Conv2d(cin, planes, { kernel: 1 }, rng));
@@ -112,7 +114,7 @@ type Block = BasicBlock | Bottleneck;
 
 class Stage extends Module {
   readonly blocks: Block[] = [];
-  constructor(kind: ResNetConfig['block'], cin: number, planes: number, depth: number, stride: number, rng: Rng) {
+  constructor(kind: ResNetConfig['block'], cin: number, planes: number, depth: number, stride: number, rng: Rng | undefined) {
     super();
     const Ctor = kind === 'basic' ? BasicBlock : Bottleneck;
     for (let j = 0; j < depth; j++) {
@@ -144,7 +146,7 @@ export class ResNet extends ConvNet {
       throw new ConfigError('depths', `need one depth per stage width, got depths [${depths}] and channels [${channels}]`);
     }
     const strides = config.strides ?? channels.map((_, i) => (i === 0 ? 1 : 2));
-    const rng = new Rng(options.seed ?? 0);
+    const rng = options.init === 'zeros' ? undefined : new Rng(options.seed ?? 0);
     this.config = config;
     this.numClasses = options.numClasses ?? 1000;
     this.inChannels = options.inChannels ?? 3;

@@ -1,4 +1,5 @@
 import { Module, type Rng, tf } from '@deitjs/core';
+import { normalInit } from './init.js';
 
 /**
  * Squeeze-and-excitation (timm `SEModule`, torchvision `SqueezeExcitation`): spatial mean → fc1 (1×1 conv with
@@ -9,7 +10,7 @@ export class SqueezeExcite extends Module {
   readonly fc1: PointwiseLinear;
   readonly fc2: PointwiseLinear;
 
-  constructor(channels: number, reduced: number, rng: Rng) {
+  constructor(channels: number, reduced: number, rng: Rng | undefined) {
     super();
     this.fc1 = this.addChild('fc1', new PointwiseLinear(channels, reduced, rng));
     this.fc2 = this.addChild('fc2', new PointwiseLinear(reduced, channels, rng));
@@ -31,10 +32,10 @@ export class PointwiseLinear extends Module {
   readonly weight: tf.Variable;
   readonly bias: tf.Variable;
 
-  constructor(inChannels: number, outChannels: number, rng: Rng) {
+  constructor(inChannels: number, outChannels: number, rng: Rng | undefined) {
     super();
     // timm/torchvision conv init N(0, sqrt(2/fan_out)), zero bias.
-    const w = Float32Array.from({ length: inChannels * outChannels }, () => rng.normal(0, Math.sqrt(2 / outChannels)));
+    const w = normalInit(inChannels * outChannels, Math.sqrt(2 / outChannels), rng);
     this.weight = this.addParam('weight', tf.tensor4d(w, [1, 1, inChannels, outChannels]), 'conv2d');
     this.bias = this.addParam('bias', tf.zeros([outChannels]));
   }

@@ -1,0 +1,139 @@
+import { ConfigError, IMAGENET_NORMALIZATION, type Normalization, type StateDict } from '@deitjs/core';
+import type { ConvNet } from './convnet.js';
+import type { GroupedConvStrategy } from './grouped-conv.js';
+import { checkpointNumClasses, loadConvNetWeights, readConvNetCheckpoint } from './load-weights.js';
+import { RegNet } from './regnet.js';
+import { REGNETY_PARAMS } from './regnet-config.js';
+import { ResNet, type ResNetConfig } from './resnet.js';
+
+/** A registered teacher architecture. */
+export interface TeacherArchitecture {
+  /** Registry name (timm's where timm has the model). */
+  name: string;
+  /** `resnet` or `regnet`. */
+  family: 'resnet' | 'regnet';
+  /** One line for listings. */
+  description: string;
+  /** Image size it was designed for (224 for ImageNet models, 32 for the small-image variants). */
+  imageSize: number;
+  /** The input normalisation its pretrained weights expect. */
+  normalization: Normalization;
+}
+
+/** Options of {@link createConvNet}. */
+export interface CreateConvNetOptions {
+  /** Checkpoint to load: a `.safetensors`/`.pth` path (timm or torchvision names) or a state dict. */
+  weights?: string | StateDict;
+  /** Classes of the classifier. Default: the checkpoint's, else 1000 (10 for the small-image variants). A
+   * different count than the checkpoint's re-initialises the classifier with a warning. */
+  numClasses?: number;
+  /** Input channels (default 3). */
+  inChannels?: number;
+  /** Seed of the initialisation (default 0). */
+  seed?: number;
+  /** Grouped-convolution emulation for RegNets (default `auto`). */
+  groupedStrategy?: GroupedConvStrategy;
+  /** Where warnings go (default `console.warn`). */
+  warn?: (message: string) => void;
+}
+
+type Builder = (o: { numClasses: number; inChannels: number; seed: number; init: 'random' | 'zeros'; groupedStrategy?: GroupedConvStrategy }) => ConvNet;
+
+interface Entry extends TeacherArchitecture {
+  build: Builder;
+  defaultClasses: number;
+}
+
+const IMAGENET_WIDTHS = [64, 128, 256, 512];
+const resnet = (config: ResNetConfig): Builder => (o) => new ResNet(config, o);
+
+const RESNETS: Array<[string, ResNetConfig['block'], number[]]> = [
+  ['resnet18', 'basic', [2, 2, 2, 2]],
+  ['resnet34', 'basic', [3, 4, 6, 3]],
+  ['resnet50', 'bottleneck', [3, 4, 6, 3]],
+  ['resnet101', 'bottleneck', [3, 4, 23, 3]],
+  ['resnet152', 'bottleneck', [3, 8, 36, 3]],
+];
+
+const ENTRIES: Entry[] = [
+  ...RESNETS.map(([name, block, depths]): Entry => ({
+    name,
+    family: 'resnet',
+    description: `ResNet-${name.slice(6)} (${block === 'basic' ? 'BasicBlock' : 'Bottleneck'} ${depths.join('/')}), timm/torchvision`,
+    imageSize: 224,
+    normalization: IMAGENET_NORMALIZATION,
+    defaultClasses: 1000,
+    build: resnet({ block, depths, channels: IMAGENET_WIDTHS, stem: 'imagenet', stemWidth: 64 }),
+  })),
+  ...Object.entries(REGNETY_PARAMS).map(([name, p]): Entry => ({
+    name,
+    family: 'regnet',
+    description: `RegNetY-${Number(name.slice(8)) >= 10 ? `${Number(name.slice(8)) / 10}GF` : `${Number(name.slice(8)) * 100}MF`} (w0 ${p.w0}, wa ${p.wa}, wm ${p.wm}, group ${p.groupSize}, depth ${p.depth}), timm`,
+    imageSize: 224,
+    normalization: IMAGENET_NORMALIZATION,
+    defaultClasses: 1000,
+    build: (o) => new RegNet(p, o),
+  })),
+  {
+    name: 'resnet_mnist',
+    family: 'resnet',
+    description: 'ResNet-like CNN for 28–32 px digits (~78k params): 3×3 stem 16, one BasicBlock per stage 16/32/64, strides 1/2/2',
+    imageSize: 32,
+    normalization: IMAGENET_NORMALIZATION,
+    defaultClasses: 10,
+    build: resnet({ block: 'basic', depths: [1, 1, 1], channels: [16, 32, 64], stem: 'small', stemWidth: 16 }),
+  },
+  {
+    name: 'resnet_tiny_cifar',
+    family: 'resnet',
+    description: 'ResNet-20 of He et al. for 32 px images (0.27M params): 3×3 stem 16, three BasicBlocks per stage 16/32/64',
+    imageSize: 32,
+    normalization: IMAGENET_NORMALIZATION,
+    defaultClasses: 10,
+    build: resnet({ block: 'basic', depths: [3, 3, 3], channels: [16, 32, 64], stem: 'small', stemWidth: 16 }),
+  },
+  {
+    name: 'resnet18_cifar',
+    family: 'resnet',
+    description: 'ResNet-18 for 32 px images: 3×3 stride-1 stem 64 without max-pool, BasicBlock 2/2/2/2',
+    imageSize: 32,
+    normalization: IMAGENET_NORMALIZATION,
+    defaultClasses: 10,
+    build: resnet({ block: 'basic', depths: [2, 2, 2, 2], channels: IMAGENET_WIDTHS, stem: 'small', stemWidth: 64 }),
+  },
+];
+
+const BY_NAME = new Map(ENTRIES.map((e) => [e.name, e]));
+
+/** Every registered teacher architecture, in registry order. */
+export function listTeachers(): TeacherArchitecture[] {
+  return ENTRIES.map(({ name, family, description, imageSize, normalization }) => ({ name, family, description, imageSize, normalization }));
+}
+
+/** The registry entry of `name`, or a ConfigError listing the known names. */
+export function teacherArchitecture(name: string): TeacherArchitecture {
+  const e = BY_NAME.get(name);
+  if (!e) throw new ConfigError('teacher', `unknown teacher "${name}" (known: ${ENTRIES.map((x) => x.name).join(', ')})`);
+  return e;
+}
+
+/** Builds a registered ResNet/RegNet, optionally loading timm or torchvision weights (see {@link CreateConvNetOptions}). */
+export function createConvNet(name: string, options: CreateConvNetOptions = {}): ConvNet {
+  teacherArchitecture(name);
+  const entry = BY_NAME.get(name)!;
+  const sd = typeof options.weights === 'string' ? readConvNetCheckpoint(options.weights) : options.weights;
+  const numClasses = options.numClasses ?? (sd ? checkpointNumClasses(sd) : undefined) ?? entry.defaultClasses;
+  if (!Number.isInteger(numClasses) || numClasses < 1) throw new ConfigError('numClasses', `must be a positive integer, got ${numClasses}`);
+  // Loaded weights overwrite the random init entirely unless the classifier is re-initialised: skip it then.
+  const init = sd !== undefined && checkpointNumClasses(sd) === numClasses ? 'zeros' : 'random';
+  const model = entry.build({ numClasses, inChannels: options.inChannels ?? 3, seed: options.seed ?? 0, init, groupedStrategy: options.groupedStrategy });
+  if (sd) {
+    try {
+      loadConvNetWeights(model, sd, { warn: options.warn, source: typeof options.weights === 'string' ? options.weights : `${name} weights` });
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+  }
+  return model;
+}
