@@ -44,10 +44,14 @@ export async function runBatchJob(dataset: Dataset, transform: ImageTransform, s
   const pending: Promise<Sample | DatasetError>[] = [];
   const start = (k: number): void => {
     const idx = job.indices[k]!;
-    pending[k] = dataset.get(idx).catch((err: unknown) => {
+    const p = dataset.get(idx).catch((err: unknown) => {
       if (onError === 'skip' && err instanceof DatasetError) return err;
       throw err;
     });
+    // A decode started ahead may fail before the loop awaits it; mark it handled so that it is not an
+    // unhandled rejection (which would kill a worker thread). The loop still sees the failure.
+    p.catch(() => undefined);
+    pending[k] = p;
   };
   for (let k = 0; k < Math.min(n, DECODE_AHEAD); k++) start(k);
   let images: Float32Array | undefined;

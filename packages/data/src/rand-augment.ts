@@ -20,7 +20,7 @@ export interface RandAugmentConfig {
   magnitude: number;
   /** Ops applied per image (`n`, default 2). */
   numLayers: number;
-  /** Std of the per-call Gaussian noise on the magnitude (`mstd`; Infinity = uniform in [0, m]). */
+  /** Std of the per-call Gaussian noise on the magnitude (`mstd`; above 100 means Infinity: uniform in [0, m]). */
   magnitudeStd: number;
   /** Upper clip of the noisy magnitude (`mmax`, default 10). */
   magnitudeMax: number;
@@ -167,13 +167,14 @@ export function parseRandAugment(spec: string, option = 'autoAugment'): RandAugm
   }
   const config: RandAugmentConfig = { magnitude: 10, numLayers: 2, magnitudeStd: 0, magnitudeMax: 10, increasing: false, prob: 0.5 };
   for (const part of parts.slice(1)) {
-    const match = /^([a-z]+)(.+)$/.exec(part);
-    const num = match ? (match[2] === 'inf' ? Number.POSITIVE_INFINITY : Number(match[2])) : Number.NaN;
+    // timm splits each section at its first digit: key letters, then the value.
+    const match = /^([a-z]+)(\d.*)$/.exec(part);
+    const num = match ? Number(match[2]) : Number.NaN;
     if (!match || Number.isNaN(num)) throw new ConfigError(option, `cannot parse section "${part}" of "${spec}"`);
     const key = match[1];
     if (key === 'm') config.magnitude = num;
     else if (key === 'n') config.numLayers = num;
-    else if (key === 'mstd') config.magnitudeStd = num;
+    else if (key === 'mstd') config.magnitudeStd = num > 100 ? Number.POSITIVE_INFINITY : num;
     else if (key === 'mmax') config.magnitudeMax = num;
     else if (key === 'inc') config.increasing = num !== 0;
     else if (key === 'p') config.prob = num;
