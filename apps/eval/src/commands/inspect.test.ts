@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,9 +110,11 @@ describe('deit-eval inspect', () => {
       ['bad-length.safetensors', () => header('{}', 1000), /header length 1002 runs past the end/],
       ['cut.pth', () => readFileSync(join(fixtures, 'timm_resnet_bottleneck_tiny.pth')).subarray(0, 5000), /zip is truncated or corrupt/],
       ['text.pth', () => Buffer.from('definitely not a checkpoint'), /unrecognised checkpoint format/],
+      ['a-directory.pth', undefined, /is not a regular file/],
     ])('%s', async (name, make, message) => {
       const file = join(dir, name);
-      writeFileSync(file, make());
+      if (make === undefined) mkdirSync(file);
+      else writeFileSync(file, make());
       const io = captureIO();
       expect(await main(['inspect', file], io)).toBe(2);
       expect(io.out()).toBe('');

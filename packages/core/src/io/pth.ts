@@ -1,6 +1,7 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import { CheckpointError } from '../errors.js';
 import { DTYPE_BYTES, type FileDType, type HostArray, type HostTensor, numel } from '../tensor-data.js';
+import { withCheckpointFile } from './open-file.js';
 import { BytesSource, FileSource, PickleGlobal, PickledObject, pythonGlobal, unpickle } from './pickle.js';
 import { readZipDirectory, type ZipEntry, zipEntryDataOffset } from './zip.js';
 
@@ -269,20 +270,11 @@ export function isZipMagic(head: Uint8Array): boolean {
  * unpickler. Dicts become Maps, tuples arrays, tensors HostTensor; anything that would run code is refused.
  */
 export function readPth(file: string): unknown {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (err) {
-    throw new CheckpointError(file, `cannot open: ${(err as Error).message}`, undefined, { cause: err });
-  }
-  try {
-    const fileSize = fstatSync(fd).size;
+  return withCheckpointFile(file, (fd, fileSize) => {
     const head = new Uint8Array(4);
     readSync(fd, head, 0, 4, 0);
     if (isZipMagic(head)) return readZipPth(file, fd, fileSize);
     if (head[0] === 0x80) return readLegacyPth(file, fd, fileSize);
     throw new CheckpointError(file, 'not a PyTorch checkpoint: neither a zip archive nor a legacy pickle');
-  } finally {
-    closeSync(fd);
-  }
+  });
 }

@@ -214,8 +214,9 @@ describe('malformed safetensors files raise CheckpointError naming file and tens
     expectCheckpointError(() => readSafetensors(file), file, 'w', /shape \[2, 3\] × F64 needs 48 bytes but data_offsets \[8, 40\] span 32/);
   });
 
-  it('a missing file', () => {
+  it('a missing file, and a directory', () => {
     const file = join(dir, 'does-not-exist.safetensors');
     expectCheckpointError(() => readSafetensors(file), file, undefined, /cannot open/);
+    expectCheckpointError(() => readSafetensors(dir), dir, undefined, /is not a regular file/);
   });
 });

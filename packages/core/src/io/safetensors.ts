@@ -1,6 +1,7 @@
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { tempPathFor } from '../atomic.js';
 import { CheckpointError } from '../errors.js';
+import { withCheckpointFile } from './open-file.js';
 import { DTYPE_BYTES, type FileDType, type HostArray, type HostTensor, numel, type StateDict } from '../tensor-data.js';
 
 /** One tensor's entry in a safetensors header. */
@@ -67,8 +68,7 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   }
 }
 
-function parseHeader(file: string, fd: number): SafetensorsHeader {
-  const fileSize = fstatSync(fd).size;
+function parseHeader(file: string, fd: number, fileSize: number): SafetensorsHeader {
   if (fileSize < 8) throw new CheckpointError(file, `file is truncated: ${fileSize} bytes, a safetensors file needs at least 8`);
   const lenBytes = new Uint8Array(8);
   readExactly(file, fd, lenBytes, 0);
@@ -152,23 +152,9 @@ function parseHeader(file: string, fd: number): SafetensorsHeader {
   return { entries, metadata, dataStart, fileSize };
 }
 
-function withFile<T>(file: string, fn: (fd: number) => T): T {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (err) {
-    throw new CheckpointError(file, `cannot open: ${(err as Error).message}`, undefined, { cause: err });
-  }
-  try {
-    return fn(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Reads and validates the header of a safetensors file (entries, metadata, data start) without its data. */
 export function readSafetensorsHeader(file: string): SafetensorsHeader {
-  return withFile(file, (fd) => parseHeader(file, fd));
+  return withCheckpointFile(file, (fd, size) => parseHeader(file, fd, size));
 }
 
 /** The typed-array class each dtype is held in (for checking tensors handed to the writer). */
@@ -198,8 +184,8 @@ function assertLittleEndian(): void {
  */
 export function readSafetensors(file: string, options: ReadSafetensorsOptions = {}): StateDict {
   assertLittleEndian();
-  return withFile(file, (fd) => {
-    const header = parseHeader(file, fd);
+  return withCheckpointFile(file, (fd, size) => {
+    const header = parseHeader(file, fd, size);
     let wanted = header.entries;
     if (options.names !== undefined) {
       const byName = new Map(header.entries.map((e) => [e.name, e]));

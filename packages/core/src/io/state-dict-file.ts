@@ -1,6 +1,7 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readSync } from 'node:fs';
 import { CheckpointError } from '../errors.js';
 import { DTYPE_BYTES, type HostTensor, type StateDict } from '../tensor-data.js';
+import { withCheckpointFile } from './open-file.js';
 import { isZipMagic, readPth } from './pth.js';
 import { readSafetensors, readSafetensorsHeader } from './safetensors.js';
 
@@ -30,14 +31,7 @@ export function isHostTensor(v: unknown): v is HostTensor {
 
 /** Tells the format of a checkpoint file from its first bytes (never its extension). */
 export function detectCheckpointFormat(file: string): CheckpointFormat {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (err) {
-    throw new CheckpointError(file, `cannot open: ${(err as Error).message}`, undefined, { cause: err });
-  }
-  try {
-    const size = fstatSync(fd).size;
+  return withCheckpointFile(file, (fd, size) => {
     const head = new Uint8Array(9);
     const got = readSync(fd, head, 0, 9, 0);
     if (got >= 4 && isZipMagic(head)) return 'pth-zip';
@@ -47,9 +41,7 @@ export function detectCheckpointFormat(file: string): CheckpointFormat {
     if (got >= 2 && head[0] === 0x80) return 'pth-legacy';
     if (got === 9 && head[8] === 0x7b) return 'safetensors'; // let the reader report the bad header length
     throw new CheckpointError(file, `unrecognised checkpoint format (${size} bytes; expected safetensors or a PyTorch .pth)`);
-  } finally {
-    closeSync(fd);
-  }
+  });
 }
 
 /**
