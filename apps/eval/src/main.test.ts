@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Command } from './command.js';
+import { tf } from '@deitjs/core';
+import { type Command, useBackend } from './command.js';
 import { COMMANDS, main } from './main.js';
 import { captureIO } from './test-io.js';
 
@@ -81,6 +82,30 @@ describe('deit-eval main', () => {
       expect(bad.err).toMatch(/^deit-eval: DEIT_BACKEND: unknown backend "tpu"/);
     } finally {
       (COMMANDS as Map<string, Command>).delete(echo.name);
+    }
+  });
+
+  it('useBackend initialises the chosen backend for computing commands and says which on stderr', async () => {
+    const compute: Command = {
+      name: 'compute',
+      summary: '',
+      usage: '',
+      async run(args, io) {
+        const report = await useBackend(args, io);
+        const y = tf.tidy(() => tf.sum(tf.tensor1d([1, 2, 3])).dataSync()[0]!);
+        io.stdout.write(`${report.backend} ${y}`);
+        return 0;
+      },
+    };
+    (COMMANDS as Map<string, Command>).set(compute.name, compute);
+    try {
+      const r = await run(['compute'], { DEIT_BACKEND: 'cpu' });
+      expect(r.code).toBe(0);
+      expect(r.out).toBe('cpu 6');
+      expect(r.err).toBe('deit-eval: backend cpu\n');
+      expect(tf.getBackend()).toBe('cpu');
+    } finally {
+      (COMMANDS as Map<string, Command>).delete(compute.name);
     }
   });
 
