@@ -19,9 +19,9 @@ function wasmKernel(name: string): KernelFn {
 
 /**
  * The filter gradient of an NHWC conv2d, dW[i, j, c, o] = Σ_{n,y,x} xpad[n, y·s + i, x·s + j, c] · dy[n, y, x, o],
- * computed from kernels the wasm backend has: for each filter tap (i, j) a strided slice of the padded input
- * `[N·OH·OW, C]` times dy `[N·OH·OW, O]` (one transposed-A matMul), the kh·kw `[C, O]` blocks concatenated in
- * HWIO order. It needs no im2col buffer: each tap's slice is freed before the next is cut.
+ * computed from kernels the wasm backend has: for each filter tap (i, j) dyᵀ `[O, N·OH·OW]` times a strided slice
+ * of the padded input `[N·OH·OW, C]` (one matMul), the kh·kw `[O, C]` blocks then arranged in HWIO order. It
+ * needs no im2col buffer: each tap's slice is freed before the next is cut.
  */
 function conv2dFilterGradWasm({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): TensorInfo {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
@@ -50,7 +50,12 @@ function conv2dFilterGradWasm({ inputs, backend, attrs }: { inputs: tf.NamedTens
       ? run('PadV2', { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 } as unknown as tf.NamedAttrMap)
       : x;
   const m = n * oh * ow;
-  const dy3 = run('Reshape', { x: dy }, { shape: [1, m, cout] });
+  // wasm's matMul with transposeA is several times slower than a transpose plus a plain matMul, so dy is
+  // transposed once to [O, M] and each tap computes dyᵀ·tap = [O, C]; the taps' [O, C] blocks are turned
+  // into HWIO by one small transpose at the end.
+  const dy2 = run('Reshape', { x: dy }, { shape: [1, m, cout] });
+  const dyT = run('Transpose', { x: dy2 }, { perm: [0, 2, 1] });
+  free(dy2);
   const blocks: TensorInfo[] = [];
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
@@ -72,17 +77,20 @@ function conv2dFilterGradWasm({ inputs, backend, attrs }: { inputs: tf.NamedTens
             },
           );
       const tap3 = run('Reshape', { x: tap }, { shape: [1, m, cin] });
-      blocks.push(run('BatchMatMul', { a: tap3, b: dy3 }, { transposeA: true, transposeB: false }));
+      blocks.push(run('BatchMatMul', { a: dyT, b: tap3 }, { transposeA: false, transposeB: false }));
       free(tap3);
       if (tap !== padded) free(tap);
     }
   }
-  free(dy3);
+  free(dyT);
   if (padded !== x) free(padded);
-  const joined = blocks.length === 1 ? blocks[0]! : run('Concat', blocks as unknown as tf.NamedTensorInfoMap, { axis: 1 });
+  // blocks: kh·kw × [1, O, C] → [kh·kw, O, C] → [kh·kw, C, O] → [kh, kw, C, O].
+  const joined = blocks.length === 1 ? blocks[0]! : run('Concat', blocks as unknown as tf.NamedTensorInfoMap, { axis: 0 });
   if (blocks.length > 1) for (const b of blocks) free(b);
-  const out = run('Reshape', { x: joined }, { shape: [kh, kw, cin, cout] });
+  const hwio = run('Transpose', { x: joined }, { perm: [0, 2, 1] });
   free(joined);
+  const out = run('Reshape', { x: hwio }, { shape: [kh, kw, cin, cout] });
+  free(hwio);
   return out;
 }
 
