@@ -25,7 +25,7 @@ const state: TrainingState = {
   batchInEpoch: 4,
   update: 9,
   rng: new Rng(3).state(),
-  epochLoss: { sum: 3.5, count: 4 },
+  epochLoss: { sum: 3.5, count: 4, parts: { base: 2 } },
   best: { metric: 'eval.top1', value: 87.5, epoch: 1 },
   config: { epochs: 10, note: 'test' },
 };

@@ -24,8 +24,8 @@ export interface TrainingState {
   update: number;
   /** State of the trainer's generator (drop path and other training-time draws). */
   rng: RngState;
-  /** Running sum and count of the per-batch losses of the epoch in progress. */
-  epochLoss: { sum: number; count: number };
+  /** Running sums and count of the per-batch losses (and named loss parts) of the epoch in progress. */
+  epochLoss: { sum: number; count: number; parts: Record<string, number> };
   /** The best evaluation so far: which metric, its value, the epoch it came from. */
   best: { metric: string; value: number; epoch: number } | null;
   /** The run's configuration, for the record. */

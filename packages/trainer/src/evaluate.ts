@@ -59,7 +59,8 @@ export async function evaluate(student: Classifier, source: BatchSource, options
       try {
         counts = tf.tidy(() => {
           const raw = student.apply(batch.images, { training: false, returnBoth: true });
-          const both = raw instanceof tf.Tensor ? undefined : (raw as DistilledLogits);
+          // Duck-typed rather than instanceof, which fails across two tfjs-core copies.
+          const both = 'cls' in raw && 'dist' in raw ? (raw as DistilledLogits) : undefined;
           distilled = both !== undefined;
           const output = both === undefined ? (raw as tf.Tensor2D) : tf.div(tf.add(both.cls, both.dist), 2);
           const labels = batch.targets.rank === 2 ? tf.argMax(batch.targets, 1) : tf.cast(batch.targets, 'int32');

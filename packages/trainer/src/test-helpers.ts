@@ -201,3 +201,17 @@ export function teacherOf(model: TinyMlp, name = 'tiny-teacher'): Teacher {
     predict: (images) => tf.tidy(() => model.apply(images, { training: false }) as tf.Tensor2D),
   };
 }
+
+/** {@link testLoss} returning its parts like `@deitjs/losses` distillationLoss: `{loss, base, distill}`. */
+export function testLossWithParts(
+  outputs: tf.Tensor2D | DistilledLogits,
+  targets: tf.Tensor1D | tf.Tensor2D,
+  teacherLogits?: tf.Tensor2D,
+): { loss: tf.Scalar; base: tf.Scalar; distill: tf.Scalar } {
+  return tf.tidy(() => {
+    const both = outputs as DistilledLogits;
+    const base = crossEntropy(both.cls, targets as tf.Tensor1D);
+    const distill = crossEntropy(both.dist, tf.argMax(teacherLogits!, 1) as tf.Tensor1D);
+    return { loss: tf.add(tf.mul(base, 0.5), tf.mul(distill, 0.5)) as tf.Scalar, base, distill };
+  });
+}

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpointState } from './checkpoint.js';
 import { readJsonLines } from './metrics-log.js';
 import { NonFiniteLossError } from './non-finite-loss-error.js';
-import { type EpochRecord, RUN_FILES, Trainer, type TrainerOptions } from './trainer.js';
-import { ArraySource, SyntheticSource, TinyMlp, snapshot, teacherOf, testLoss } from './test-helpers.js';
+import { type EpochRecord, RUN_FILES, type StepInfo, Trainer, type TrainerOptions } from './trainer.js';
+import { ArraySource, SyntheticSource, TinyMlp, snapshot, teacherOf, testLoss, testLossWithParts } from './test-helpers.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -279,12 +279,15 @@ describe('Trainer on cpu', () => {
     t.dispose();
   });
 
-  it('keeps tf.memory().numTensors flat over 50 steps (teacher, EMA, clipping, accumulation, eval)', async () => {
+  it('keeps tf.memory().numTensors flat over 50 steps (teacher, loss parts, EMA, clipping, accumulation, eval)', async () => {
     const s = student({ distilled: true, dropout: 0.1 });
     const t = student({ hidden: 8, seed: 99 });
     const counts: number[] = [];
+    const steps: StepInfo[] = [];
+    const records: EpochRecord[] = [];
     const trainer = new Trainer(
       base(s, {
+        loss: testLossWithParts,
         train: data({ batches: 25, batchSize: 4 }),
         eval: data({ batches: 2, batchSize: 4, split: 1 }),
         teacher: teacherOf(t),
@@ -292,11 +295,21 @@ describe('Trainer on cpu', () => {
         emaDecay: 0.99,
         clipGrad: 1,
         accumulation: 2,
-        hooks: { onStep: () => void counts.push(tf.memory().numTensors) },
+        hooks: {
+          onStep: (i) => {
+            counts.push(tf.memory().numTensors);
+            steps.push(i);
+          },
+          onEpochEnd: (r) => void records.push(r),
+        },
       }),
     );
     const before = tf.memory().numTensors;
     await trainer.run();
+    // the loss's logged parts: loss = ½·base + ½·distill, per update and per epoch
+    for (const i of [steps[0]!, steps.at(-1)!]) expect(i.loss).toBeCloseTo(0.5 * i.parts!.base! + 0.5 * i.parts!.distill!, 5);
+    const r = records.at(-1)!;
+    expect(r.trainLoss).toBeCloseTo(0.5 * r.trainLossParts!.base! + 0.5 * r.trainLossParts!.distill!, 5);
     // 4 epochs × ceil(25 / 2) updates
     expect(counts).toHaveLength(52);
     expect(new Set(counts).size).toBe(1);

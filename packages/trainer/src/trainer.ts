@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BatchSource, ConfigError, type LossFn, Rng, type Teacher, tf, writeSafetensors } from '@deitjs/core';
+import { type BatchSource, ConfigError, type DistilledLogits, Rng, type Teacher, tf, writeSafetensors } from '@deitjs/core';
 import { AdamW } from './adamw.js';
 import { type TrainingState, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { clipGradNorm } from './clip-grad.js';
@@ -28,6 +28,16 @@ export const RUN_FILES = {
   metrics: 'metrics.jsonl',
 } as const;
 
+/**
+ * The training loss: core's `LossFn` (a scalar), or a function returning the total as `loss` plus named scalar parts
+ * to log (e.g. `{loss, base, distill}` from `@deitjs/losses` distillationLoss). Only `loss` is differentiated.
+ */
+export type TrainerLoss = (
+  outputs: tf.Tensor2D | DistilledLogits,
+  targets: tf.Tensor1D | tf.Tensor2D,
+  teacherLogits?: tf.Tensor2D,
+) => tf.Scalar | { loss: tf.Scalar; [part: string]: tf.Scalar | undefined };
+
 /** One optimiser update, as hooks see it. */
 export interface StepInfo {
   /** Epoch (0-based). */
@@ -40,6 +50,8 @@ export interface StepInfo {
   update: number;
   /** Mean loss of the micro-batches of this update. */
   loss: number;
+  /** Means of the loss's named parts over this update's micro-batches (when the loss returns parts). */
+  parts?: Record<string, number>;
   /** Learning rate of this update. */
   lr: number;
   /** Global gradient norm before clipping (only when clipping is on; reading it costs a sync). */
@@ -58,6 +70,8 @@ export interface EpochRecord {
   update: number;
   /** Mean training loss over the epoch's micro-batches. */
   trainLoss: number;
+  /** Epoch means of the loss's named parts (when the loss returns parts). */
+  trainLossParts?: Record<string, number>;
   /** Learning rate of the epoch's last update. */
   lr: number;
   /** Wall time of the epoch in seconds (this process's part of it after a resume). */
@@ -81,7 +95,7 @@ export interface TrainerOptions {
   /** The model being trained. */
   student: Student;
   /** The training loss (e.g. a distillation loss); gets the teacher logits when there is a teacher. */
-  loss: LossFn;
+  loss: TrainerLoss;
   /** Training batches. */
   train: BatchSource;
   /** Evaluation batches (optional). */
@@ -154,6 +168,19 @@ export interface RunResult {
   best: TrainingState['best'];
 }
 
+function isScalarTensor(x: unknown): x is tf.Scalar {
+  // Duck-typed: a loss's result is a tensor (has a dataId) or a record of them.
+  return typeof x === 'object' && x !== null && 'dataId' in x;
+}
+
+function addInto(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}
+
+function scaled(r: Record<string, number>, f: number): Record<string, number> {
+  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v * f]));
+}
+
 function positiveInt(option: string, v: number): number {
   if (!Number.isInteger(v) || v <= 0) throw new ConfigError(option, `must be a positive integer, got ${v}`);
   return v;
@@ -220,7 +247,7 @@ export class Trainer {
       batchInEpoch: 0,
       update: 0,
       rng: this.rng.state(),
-      epochLoss: { sum: 0, count: 0 },
+      epochLoss: { sum: 0, count: 0, parts: {} },
       best: null,
       config: this.recordedConfig(),
     };
@@ -331,6 +358,7 @@ export class Trainer {
     let pending = 0;
     let pendingLoss = 0;
     let pendingImages = 0;
+    let pendingParts: Record<string, number> = {};
     let acc: Map<string, tf.Tensor> | undefined;
     let lr = this.schedule.lrAt(epoch, this.state.update);
     const iterator = this.o.train.epoch(epoch)[Symbol.asyncIterator]();
@@ -349,10 +377,12 @@ export class Trainer {
         const images = batch.images.shape[0];
         let grads: Map<string, tf.Tensor>;
         let loss: number;
+        let parts: Record<string, number>;
         try {
           const r = await this.gradients(batch, epoch, index);
           grads = r.grads;
           loss = r.loss;
+          parts = r.parts;
         } finally {
           batch.images.dispose();
           batch.targets.dispose();
@@ -373,23 +403,26 @@ export class Trainer {
         }
         pending += 1;
         pendingLoss += loss;
+        addInto(pendingParts, parts);
+        addInto(this.state.epochLoss.parts, parts);
         pendingImages += images;
         index += 1;
         this.state.epochLoss.sum += loss;
         this.state.epochLoss.count += 1;
         if (pending === this.accumulation || index === batchesPerEpoch) {
-          lr = await this.update(acc, pending, epoch, index, batchesPerEpoch, pendingLoss / pending, pendingImages);
+          lr = await this.update(acc, pending, epoch, index, batchesPerEpoch, pendingLoss / pending, pendingImages, scaled(pendingParts, 1 / pending));
           acc = undefined;
           pending = 0;
           pendingLoss = 0;
           pendingImages = 0;
+          pendingParts = {};
           this.state.batchInEpoch = index;
           if (this.stopRequested && index < batchesPerEpoch) return undefined;
         }
       }
       if (acc !== undefined) {
         // The source yielded fewer batches than announced: still apply what was accumulated.
-        lr = await this.update(acc, pending, epoch, index, batchesPerEpoch, pendingLoss / pending, pendingImages);
+        lr = await this.update(acc, pending, epoch, index, batchesPerEpoch, pendingLoss / pending, pendingImages, scaled(pendingParts, 1 / pending));
         acc = undefined;
       }
     } finally {
@@ -406,23 +439,37 @@ export class Trainer {
       ...(this.o.teacherCache ? { teacherCache: this.o.teacherCache } : {}),
     });
     let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
+    let parts: Array<[string, tf.Scalar]> = [];
     try {
       result = tf.variableGrads(() => {
         const out = this.o.student.apply(batch.images, { training: true, rng: this.rng });
-        return this.o.loss(out, batch.targets, teacher);
+        const l = this.o.loss(out, batch.targets, teacher);
+        if (isScalarTensor(l)) return l;
+        // The parts would die with the gradient tape's scope; keep them to read them once with the loss.
+        parts = Object.entries(l).filter((e): e is [string, tf.Scalar] => e[0] !== 'loss' && e[1] !== undefined && e[1] !== l.loss);
+        for (const [, t] of parts) tf.keep(t);
+        return l.loss;
       }, [...this.variables.values()]);
     } finally {
       teacher?.dispose();
     }
     const grads = new Map<string, tf.Tensor>();
     for (const [tfName, g] of Object.entries(result.grads)) grads.set(this.nameOfVariable.get(tfName)!, g);
-    const loss = (await result.value.data())[0]!;
+    const values = tf.tidy(() => tf.stack([result.value, ...parts.map(([, t]) => t)]));
+    const read = await values.data();
+    values.dispose();
     result.value.dispose();
+    for (const [, t] of parts) t.dispose();
+    const loss = read[0]!;
     if (!Number.isFinite(loss)) {
       for (const g of grads.values()) g.dispose();
       throw new NonFiniteLossError(epoch, index, loss);
     }
-    return { grads, loss };
+    const partValues: Record<string, number> = {};
+    parts.forEach(([name], i) => {
+      partValues[name] = read[i + 1]!;
+    });
+    return { grads, loss, parts: partValues };
   }
 
   /** Averages, clips and applies accumulated gradients (and disposes them); returns the LR used. */
@@ -434,6 +481,7 @@ export class Trainer {
     batchesPerEpoch: number,
     loss: number,
     images: number,
+    parts: Record<string, number>,
   ): Promise<number> {
     let grads = acc;
     let gradNorm: number | undefined;
@@ -455,6 +503,7 @@ export class Trainer {
       this.state.update += 1;
       const info: StepInfo = { epoch, batch, batchesPerEpoch, update: this.state.update, loss, lr, images };
       if (gradNorm !== undefined) info.gradNorm = gradNorm;
+      if (Object.keys(parts).length > 0) info.parts = parts;
       this.progress?.step({ epoch, batch, loss, lr, images });
       await this.o.hooks?.onStep?.(info);
       return lr;
@@ -465,7 +514,9 @@ export class Trainer {
   }
 
   private async finishEpoch(epoch: number, lr: number, seconds: number): Promise<EpochRecord> {
-    const trainLoss = this.state.epochLoss.count === 0 ? Number.NaN : this.state.epochLoss.sum / this.state.epochLoss.count;
+    const { sum, count, parts } = this.state.epochLoss;
+    const trainLoss = count === 0 ? Number.NaN : sum / count;
+    const trainLossParts = scaled(parts, 1 / count);
     const every = this.o.evalEvery ?? 1;
     const runEval = this.o.eval !== undefined && ((epoch + 1) % every === 0 || epoch + 1 === this.o.epochs);
     const evalMetrics = runEval ? await this.evaluate(this.o.eval, epoch) : undefined;
@@ -479,9 +530,10 @@ export class Trainer {
         : false;
     this.state.epoch = epoch + 1;
     this.state.batchInEpoch = 0;
-    this.state.epochLoss = { sum: 0, count: 0 };
+    this.state.epochLoss = { sum: 0, count: 0, parts: {} };
     if (better) this.state.best = { metric, value, epoch };
     const record: EpochRecord = { type: 'epoch', epoch, update: this.state.update, trainLoss, lr, seconds, best: better };
+    if (Object.keys(trainLossParts).length > 0) record.trainLossParts = trainLossParts;
     if (evalMetrics !== undefined) record.eval = evalMetrics;
     if (this.o.runDir !== undefined) {
       writeSafetensors(this.file('model')!, this.o.student.stateDict(), { format: 'pt' });
