@@ -55,6 +55,8 @@ export interface CreateModelOptions {
   rng?: Rng;
   /** Receives the notice when heads are re-initialised (default `console.warn`). */
   warn?: (message: string) => void;
+  /** What to call in-memory `weights` in messages (e.g. the file they were read from). */
+  source?: string;
 }
 
 /** The full architecture of a registered model with the given options applied. */
@@ -77,7 +79,7 @@ export function createModel(name: string, options: CreateModelOptions = {}): Dei
   const model = new DeiT(config, rng);
   if (options.weights !== undefined) {
     try {
-      loadWeights(model, options.weights, { warn: options.warn, rng });
+      loadWeights(model, options.weights, { warn: options.warn, rng, source: options.source });
     } catch (err) {
       model.dispose();
       throw err;

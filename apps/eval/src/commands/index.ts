@@ -1,2 +1,3 @@
 // The registry of deit-eval subcommands: one export line per command (help lists them by name).
 export { inspect } from './inspect.js';
+export { predict } from './predict.js';
