@@ -1,6 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { ConfigError } from './errors.js';
+import { registerWasmKernels } from './kernels/register.js';
 import { tf } from './tf.js';
 
 /** Backends deitjs can run on; `auto` picks the fastest that works here. */
@@ -55,7 +56,15 @@ async function trySimple(name: 'wasm' | 'cpu'): Promise<BackendAttempt> {
   try {
     if (await tf.setBackend(name)) {
       await tf.ready();
-      return { candidate: name, ok: true, reason: name === 'wasm' ? 'WebAssembly with SIMD (one thread in Node)' : 'plain JavaScript reference backend' };
+      if (name === 'cpu') return { candidate: name, ok: true, reason: 'plain JavaScript reference backend' };
+      let kernels: string;
+      try {
+        kernels = `deitjs kernels for ${(await registerWasmKernels()).join(', ')}`;
+      } catch (err) {
+        // The backend works without them, only slower.
+        kernels = `tfjs's own kernels (deitjs kernels failed to load: ${err instanceof Error ? err.message : String(err)})`;
+      }
+      return { candidate: name, ok: true, reason: `WebAssembly with SIMD (one thread in Node); ${kernels}` };
     }
     return { candidate: name, ok: false, reason: `the ${name} backend did not initialise` };
   } catch (err) {

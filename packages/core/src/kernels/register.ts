@@ -1,0 +1,47 @@
+import { tf } from '../tf.js';
+import { makeBatchMatMul } from './batch-mat-mul.js';
+import { type KernelModule, loadKernelModule } from './kernel-module.js';
+
+type KernelFactory = (mod: KernelModule, original: tf.KernelFunc) => tf.KernelFunc;
+
+// The wasm kernels deitjs replaces, each built around tfjs's original (kept for what it alone handles).
+const REPLACEMENTS: ReadonlyArray<readonly [string, KernelFactory]> = [['BatchMatMul', makeBatchMatMul]];
+
+// tfjs's own configs, saved on first replacement so they can be put back.
+const originals = new Map<string, tf.KernelConfig>();
+
+/**
+ * Replaces hot tfjs-backend-wasm kernels with deitjs's WebAssembly SIMD versions (same maths; float32
+ * results differ only by summation order). Idempotent; called by `initBackend` when it selects wasm.
+ * Returns the names of the kernels now replaced.
+ */
+export async function registerWasmKernels(): Promise<string[]> {
+  const mod = await loadKernelModule();
+  for (const [name, make] of REPLACEMENTS) {
+    if (!originals.has(name)) {
+      const original = tf.getKernel(name, 'wasm');
+      if (original === undefined) continue;
+      originals.set(name, original);
+    }
+    const original = originals.get(name)!;
+    if (tf.getKernel(name, 'wasm') !== undefined) tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(mod, original.kernelFunc) });
+  }
+  return [...originals.keys()];
+}
+
+/** Puts tfjs-backend-wasm's own kernels back (for benchmarks and A/B parity checks). */
+export function restoreWasmKernels(): void {
+  for (const [name, original] of originals) {
+    if (tf.getKernel(name, 'wasm') !== undefined) tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(original);
+    // A backend initialised while ours was registered never ran the original's setup (its wasm bindings).
+    const wasm = tf.findBackend('wasm');
+    if (wasm !== null && original.setupFunc !== undefined) original.setupFunc(wasm);
+  }
+}
+
+/** Whether deitjs's wasm kernels are the ones registered now. */
+export function wasmKernelsActive(): boolean {
+  return originals.size > 0 && [...originals].every(([name, original]) => tf.getKernel(name, 'wasm') !== original);
+}

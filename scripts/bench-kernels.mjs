@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// Times the kernels a DeiT training step uses, at the shapes of the two reference workloads, on the
+// wasm backend: once with tfjs's own kernels and once with deitjs's replacements (registerWasmKernels).
+// Runs against the built dist: `npx turbo run build --filter=@deitjs/core` first.
+//
+//   node scripts/bench-kernels.mjs [--workload cifar|224|all] [--only tfjs|deitjs] [--filter <substring>] [--ms 400]
+import { parseArgs } from 'node:util';
+import * as core from '@deitjs/core';
+
+const { tf, initBackend } = core;
+
+const { values: args } = parseArgs({
+  options: {
+    workload: { type: 'string', default: 'all' },
+    only: { type: 'string' },
+    filter: { type: 'string' },
+    ms: { type: 'string', default: '400' },
+  },
+});
+const budgetMs = Number(args.ms);
+
+// deit cifar-tiny (32 px, patch 4: 64 patches + cls + dist) at batch 128, and deit_tiny_distilled_patch16_224
+// (196 patches + 2) at batch 32; both dim 192, 3 heads of 64, MLP 768.
+const WORKLOADS = {
+  cifar: { name: 'cifar-tiny b128', b: 128, n: 66, d: 192, h: 3 },
+  224: { name: 'tiny-224 b32', b: 32, n: 198, d: 192, h: 3 },
+};
+
+function cases(w) {
+  const { b, n, d, h } = w;
+  const hd = d / h;
+  const bh = b * h;
+  const t = b * n;
+  const mm = (name, aShape, bShape, ta, tb) => {
+    const m = ta ? aShape.at(-1) : aShape.at(-2);
+    const k = ta ? aShape.at(-2) : aShape.at(-1);
+    const nn = tb ? bShape.at(-2) : bShape.at(-1);
+    const batch = Math.max(aShape.length > 2 ? aShape.slice(0, -2).reduce((x, y) => x * y, 1) : 1, bShape.length > 2 ? bShape.slice(0, -2).reduce((x, y) => x * y, 1) : 1);
+    return { name, inputs: [aShape, bShape], run: (x, y) => tf.matMul(x, y, ta, tb), flops: 2 * batch * m * k * nn };
+  };
+  const ew = (name, shapes, run, bytesPerElem = 4 * (shapes.length + 1)) => ({
+    name,
+    inputs: shapes,
+    run,
+    bytes: shapes[0].reduce((x, y) => x * y, 1) * bytesPerElem,
+  });
+  return [
+    // Attention: S = q·kᵀ, O = P·v, and the backward products of both.
+    mm('bmm q·kᵀ        (fwd)', [bh, n, hd], [bh, n, hd], false, true),
+    mm('bmm P·v         (fwd)', [bh, n, n], [bh, n, hd], false, false),
+    mm('bmm dS·k        (dq)', [bh, n, n], [bh, n, hd], false, false),
+    mm('bmm dSᵀ·q       (dk)', [bh, n, n], [bh, n, hd], true, false),
+    mm('bmm dO·vᵀ       (dP)', [bh, n, hd], [bh, n, hd], false, true),
+    mm('bmm Pᵀ·dO       (dv)', [bh, n, n], [bh, n, hd], true, false),
+    // Linear layers as 2-D matMuls (fc1 shown; qkv/proj/fc2 are the same kernel at other widths).
+    mm('mm x·W fc1      (fwd)', [t, d], [d, 4 * d], false, false),
+    mm('mm dY·Wᵀ fc1    (dx)', [t, 4 * d], [d, 4 * d], false, true),
+    mm('mm Xᵀ·dY fc1    (dW)', [t, d], [t, 4 * d], true, false),
+    mm('mm x·W fc2      (fwd)', [t, 4 * d], [4 * d, d], false, false),
+    mm('mm x·W qkv      (fwd)', [t, d], [d, 3 * d], false, false),
+    ew('softmax [BH,N,N]', [[bh, n, n]], (x) => tf.softmax(x)),
+    ew('softmax grad    ', [[bh, n, n], [bh, n, n]], (y, dy) => tf.sub(tf.mul(dy, y), tf.mul(tf.sum(tf.mul(dy, y), -1, true), y)), 4 * 5),
+    ew('transpose 0213 qkv', [[b, n, 3 * h, hd]], (x) => tf.transpose(x, [0, 2, 1, 3]), 8),
+    ew('transpose 0213 out', [[b, h, n, hd]], (x) => tf.transpose(x, [0, 2, 1, 3]), 8),
+    ew('transpose 2-D [T,768]', [[t, 4 * d]], (x) => tf.transpose(x), 8),
+    ew('erf [T,768]', [[t, 4 * d]], (x) => tf.erf(x), 8),
+    ew('gelu (erf form)', [[t, 4 * d]], (x) => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)), 8),
+    ew('add bias [T,768]+[768]', [[t, 4 * d], [4 * d]], (x, y) => tf.add(x, y), 8),
+    ew('mul [T,192]*[T,192]', [[t, d], [t, d]], (x, y) => tf.mul(x, y), 12),
+    ew('layernorm [T,192]', [[t, d]], (x) => {
+      const mean = tf.mean(x, -1, true);
+      const c = tf.sub(x, mean);
+      const v = tf.mean(tf.mul(c, c), -1, true);
+      return tf.mul(c, tf.rsqrt(tf.add(v, 1e-6)));
+    }, 8),
+    ew('sum axis0 [T,768] (bias grad)', [[t, 4 * d]], (x) => tf.sum(x, 0), 4),
+  ];
+}
+
+function timeCase(c) {
+  const xs = c.inputs.map((s) => tf.randomUniform(s, -1, 1));
+  const once = () => {
+    const y = tf.tidy(() => c.run(...xs));
+    y.dataSync();
+    y.dispose();
+  };
+  once();
+  // Repeat until the time budget is used; report the median of the repetitions.
+  const times = [];
+  const start = performance.now();
+  while (times.length < 3 || (performance.now() - start < budgetMs && times.length < 200)) {
+    const t0 = performance.now();
+    once();
+    times.push(performance.now() - t0);
+  }
+  for (const x of xs) x.dispose();
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+function rate(c, ms) {
+  if (c.flops !== undefined) return `${(c.flops / ms / 1e6).toFixed(2).padStart(7)} GFLOP/s`;
+  return `${(c.bytes / ms / 1e6).toFixed(2).padStart(7)} GB/s   `;
+}
+
+const report = await initBackend('wasm');
+console.log(`backend: ${report.backend}; node ${process.version}`);
+const modes = [];
+if (args.only !== 'deitjs') modes.push('tfjs');
+if (args.only !== 'tfjs') modes.push('deitjs');
+const haveKernels = typeof core.registerWasmKernels === 'function' && typeof core.restoreWasmKernels === 'function';
+if (!haveKernels && modes.includes('deitjs')) {
+  console.log('(this build of @deitjs/core has no registerWasmKernels: timing tfjs kernels only)');
+  modes.splice(modes.indexOf('deitjs'), 1);
+}
+
+for (const key of args.workload === 'all' ? Object.keys(WORKLOADS) : [args.workload]) {
+  const w = WORKLOADS[key];
+  if (w === undefined) throw new Error(`--workload: unknown "${args.workload}" (cifar, 224, all)`);
+  console.log(`\n## ${w.name} (dim ${w.d}, heads ${w.h}, tokens ${w.n})`);
+  console.log(`| kernel | ${modes.map((m) => `${m} µs | ${m} rate`).join(' | ')} |${modes.length === 2 ? ' speed-up |' : ''}`);
+  console.log(`|---|${modes.map(() => '---:|---:').join('|')}|${modes.length === 2 ? '---:|' : ''}`);
+  for (const c of cases(w)) {
+    if (args.filter !== undefined && !c.name.includes(args.filter)) continue;
+    const ms = {};
+    for (const m of modes) {
+      if (haveKernels) await (m === 'deitjs' ? core.registerWasmKernels() : core.restoreWasmKernels());
+      ms[m] = timeCase(c);
+    }
+    const cols = modes.map((m) => `${(ms[m] * 1000).toFixed(0).padStart(8)} | ${rate(c, ms[m])}`);
+    const speedup = modes.length === 2 ? ` ${(ms.tfjs / ms.deitjs).toFixed(2)}x |` : '';
+    console.log(`| ${c.name.padEnd(30)} | ${cols.join(' | ')} |${speedup}`);
+  }
+}
+if (haveKernels) await core.registerWasmKernels();
