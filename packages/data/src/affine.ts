@@ -22,8 +22,6 @@ export function affineTransform(image: Uint8Image, matrix: readonly number[], fi
   const { width: W, height: H, data: src } = image;
   const [a, b, c, d, e, f] = matrix as [number, number, number, number, number, number];
   const out = new Uint8Array(W * H * 3);
-  const xs = [0, 0, 0, 0];
-  const row = [0, 0, 0, 0];
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
       const o = (y * W + x) * 3;
@@ -41,24 +39,29 @@ export function affineTransform(image: Uint8Image, matrix: readonly number[], fi
       const fy = Math.floor(yin);
       const dx = xin - fx;
       const dy = yin - fy;
-      for (let i = 0; i < 4; i++) {
-        const xi = fx - 1 + i;
-        xs[i] = (xi < 0 ? 0 : xi >= W ? W - 1 : xi) * 3;
-        const yi = fy - 1 + i;
-        row[i] = (yi < 0 ? 0 : yi >= H ? H - 1 : yi) * W * 3;
-      }
+      const x0 = clampIndex(fx - 1, W) * 3;
+      const x1 = clampIndex(fx, W) * 3;
+      const x2 = clampIndex(fx + 1, W) * 3;
+      const x3 = clampIndex(fx + 2, W) * 3;
+      const r0 = clampIndex(fy - 1, H) * W * 3;
+      const r1 = clampIndex(fy, H) * W * 3;
+      const r2 = clampIndex(fy + 1, H) * W * 3;
+      const r3 = clampIndex(fy + 2, H) * W * 3;
       for (let ch = 0; ch < 3; ch++) {
-        const v: number[] = [0, 0, 0, 0];
-        for (let j = 0; j < 4; j++) {
-          const r = row[j]! + ch;
-          v[j] = cubic(src[r + xs[0]!]!, src[r + xs[1]!]!, src[r + xs[2]!]!, src[r + xs[3]!]!, dx);
-        }
-        const val = cubic(v[0]!, v[1]!, v[2]!, v[3]!, dy);
+        const v0 = cubic(src[r0 + x0 + ch]!, src[r0 + x1 + ch]!, src[r0 + x2 + ch]!, src[r0 + x3 + ch]!, dx);
+        const v1 = cubic(src[r1 + x0 + ch]!, src[r1 + x1 + ch]!, src[r1 + x2 + ch]!, src[r1 + x3 + ch]!, dx);
+        const v2 = cubic(src[r2 + x0 + ch]!, src[r2 + x1 + ch]!, src[r2 + x2 + ch]!, src[r2 + x3 + ch]!, dx);
+        const v3 = cubic(src[r3 + x0 + ch]!, src[r3 + x1 + ch]!, src[r3 + x2 + ch]!, src[r3 + x3 + ch]!, dx);
+        const val = cubic(v0, v1, v2, v3, dy);
         out[o + ch] = val <= 0 ? 0 : val >= 255 ? 255 : Math.trunc(val);
       }
     }
   }
   return { width: W, height: H, data: out };
+}
+
+function clampIndex(i: number, n: number): number {
+  return i < 0 ? 0 : i >= n ? n - 1 : i;
 }
 
 /** Python's `round(x, 15)`, which PIL applies to the rotation matrix entries. */

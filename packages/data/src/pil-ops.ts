@@ -165,15 +165,16 @@ export function adjustContrast(image: Uint8Image, factor: number): Uint8Image {
 export function adjustSharpness(image: Uint8Image, factor: number): Uint8Image {
   const { width: W, height: H, data } = image;
   const smooth = data.slice();
+  const row = W * 3;
   for (let y = 1; y < H - 1; y++) {
     for (let x = 1; x < W - 1; x++) {
-      for (let c = 0; c < 3; c++) {
-        let s = 0;
-        for (let dy = -1; dy <= 1; dy++) {
-          for (let dx = -1; dx <= 1; dx++) s += data[((y + dy) * W + x + dx) * 3 + c]! * (dx === 0 && dy === 0 ? 5 : 1);
-        }
+      const o = y * row + x * 3;
+      for (let c = o; c < o + 3; c++) {
+        // PIL's SMOOTH kernel: all ones with 5 in the centre, divided by 13.
+        const s =
+          data[c - row - 3]! + data[c - row]! + data[c - row + 3]! + data[c - 3]! + 5 * data[c]! + data[c + 3]! + data[c + row - 3]! + data[c + row]! + data[c + row + 3]!;
         const v = s / 13 + 0.5;
-        smooth[(y * W + x) * 3 + c] = v >= 255 ? 255 : Math.trunc(v);
+        smooth[c] = v >= 255 ? 255 : Math.trunc(v);
       }
     }
   }
