@@ -49,6 +49,21 @@ describe('DeiT structure and initialisation', () => {
     m.dispose();
   });
 
+  it('rejects bad architectures with a ConfigError before allocating any variable', () => {
+    const ok = { imgSize: 8, patchSize: 4, embedDim: 8, depth: 1, numHeads: 2, numClasses: 3, distilled: true };
+    const before = tf.memory().numTensors;
+    for (const [bad, option] of [
+      [{ numHeads: 3 }, 'numHeads'],
+      [{ depth: 0 }, 'depth'],
+      [{ imgSize: 10 }, 'imgSize'],
+      [{ mlpRatio: 0 }, 'mlpRatio'],
+      [{ numClasses: 0 }, 'numClasses'],
+    ] as const) {
+      expect(() => new DeiT({ ...ok, ...bad }, new Rng(0))).toThrow(expect.objectContaining({ option }));
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('initialises as deit-spec §1.3, deterministically from the seed', () => {
     const a = createModel('deit_micro_distilled_patch4_32', { seed: 3 }).stateDict();
     const b = createModel('deit_micro_distilled_patch4_32', { seed: 3 }).stateDict();

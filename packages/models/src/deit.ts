@@ -80,6 +80,12 @@ export class DeiT extends Module implements Classifier {
     this.distilled = full.distilled;
     this.numPrefixTokens = full.distilled ? 2 : 1;
     const d = full.embedDim;
+    // Validate what the layers would only reject after others have allocated their variables.
+    if (!Number.isInteger(full.numHeads) || full.numHeads < 1 || d % full.numHeads !== 0) {
+      throw new ConfigError('numHeads', `must be a positive integer dividing embedDim ${d}, got ${full.numHeads}`);
+    }
+    if (!Number.isInteger(full.depth) || full.depth < 1) throw new ConfigError('depth', `must be a positive integer, got ${full.depth}`);
+    if (!(Math.round(d * full.mlpRatio) >= 1)) throw new ConfigError('mlpRatio', `must give a positive hidden width, got ${full.mlpRatio}`);
     const patchEmbed = new PatchEmbed({ imgSize: full.imgSize, patchSize: full.patchSize, inChans: full.inChans, embedDim: d }, rng);
     // Registration order = timm's state-dict order: cls_token, pos_embed, dist_token, patch_embed, blocks, norm, heads.
     this.clsToken = this.addParam('cls_token', initTokenEmbedding(rng, 1, d));
