@@ -1,10 +1,10 @@
-import { type StateDict, initBackend, maxAbsDiff, relL2Error, tf } from '@deitjs/core';
+import { initBackend, tf } from '@deitjs/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toTimmNames } from './checkpoint-names.js';
 import type { ConvNet } from './convnet.js';
 import { RegNet } from './regnet.js';
 import { ResNet } from './resnet.js';
-import { fixtureInputs, readFixture, toNhwcData } from './test-fixtures.js';
+import { REL_TOL, compareWithFixture, readFixture } from './test-fixtures.js';
 
 const TINY_REGNET = { depth: 5, w0: 8, wa: 10, wm: 2, groupSize: 8, seRatio: 0.25 };
 const basic = () => new ResNet({ block: 'basic', depths: [1, 1, 1, 1], channels: [64, 8, 16, 32], stem: 'imagenet', stemWidth: 64 }, { numClasses: 10 });
@@ -24,31 +24,6 @@ const CASES: Array<{ name: string; build: () => ConvNet; outName: (k: string) =>
   { name: 'timm_regnety_tiny', build: () => new RegNet(TINY_REGNET, { numClasses: 10 }), outName: (k) => k },
   { name: 'tv_regnet_y_tiny', build: () => new RegNet(TINY_REGNET, { numClasses: 10 }), outName: tvRegNetOut },
 ];
-
-const REL_TOL = 1e-4;
-
-/** Compares every stored output of a fixture with the model's; returns the worst relative L2 error. */
-export function compareWithFixture(model: ConvNet, io: StateDict, label: string, outName: (k: string) => string): number {
-  const x = fixtureInputs(io);
-  const out = model.forwardWithIntermediates(x, { training: false });
-  let worst = 0;
-  for (const [key, expected] of io) {
-    if (key === 'inputs') continue;
-    const ours = key === 'logits' ? out.logits : key === 'pre_logits' ? out.preLogits : out.features.get(outName(key.slice(4)));
-    expect(ours, `${label}: no output for ${key}`).toBeDefined();
-    const want = toNhwcData(expected);
-    const got = ours!.dataSync();
-    const rel = relL2Error(got, want);
-    console.log(`${label} ${key}: rel L2 ${rel.toExponential(2)}, max abs ${maxAbsDiff(got, want).toExponential(2)}`);
-    expect(rel, `${label} ${key}`).toBeLessThanOrEqual(REL_TOL);
-    worst = Math.max(worst, rel);
-  }
-  x.dispose();
-  out.logits.dispose();
-  out.preLogits.dispose();
-  for (const t of out.features.values()) t.dispose();
-  return worst;
-}
 
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`fixture parity (${backend})`, () => {

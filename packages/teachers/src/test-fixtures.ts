@@ -1,6 +1,8 @@
 // Helpers shared by this package's tests (not exported from the package).
 import { fileURLToPath } from 'node:url';
-import { type HostTensor, type StateDict, nchwToNhwc, readSafetensors, tf, toFloat32 } from '@deitjs/core';
+import { type HostTensor, type StateDict, maxAbsDiff, nchwToNhwc, readSafetensors, relL2Error, tf, toFloat32 } from '@deitjs/core';
+import { expect } from 'vitest';
+import type { ConvNet } from './convnet.js';
 
 /** Absolute path of a file in the repo's `fixtures/` folder. */
 export function fixturePath(name: string): string {
@@ -24,3 +26,30 @@ export function fixtureInputs(io: StateDict): tf.Tensor4D {
   const [n, c, h, w] = t.shape as [number, number, number, number];
   return tf.tensor4d(toNhwcData(t), [n, h, w, c]);
 }
+
+/** Relative L2 tolerance of the PyTorch parity checks. */
+export const REL_TOL = 1e-4;
+
+/** Compares (and prints) every stored output of a fixture with the model's; returns the worst relative L2 error. */
+export function compareWithFixture(model: ConvNet, io: StateDict, label: string, outName: (k: string) => string): number {
+  const x = fixtureInputs(io);
+  const out = model.forwardWithIntermediates(x, { training: false });
+  let worst = 0;
+  for (const [key, expected] of io) {
+    if (key === 'inputs') continue;
+    const ours = key === 'logits' ? out.logits : key === 'pre_logits' ? out.preLogits : out.features.get(outName(key.slice(4)));
+    expect(ours, `${label}: no output for ${key}`).toBeDefined();
+    const want = toNhwcData(expected);
+    const got = ours!.dataSync();
+    const rel = relL2Error(got, want);
+    console.log(`${label} ${key}: rel L2 ${rel.toExponential(2)}, max abs ${maxAbsDiff(got, want).toExponential(2)}`);
+    expect(rel, `${label} ${key}`).toBeLessThanOrEqual(REL_TOL);
+    worst = Math.max(worst, rel);
+  }
+  x.dispose();
+  out.logits.dispose();
+  out.preLogits.dispose();
+  for (const t of out.features.values()) t.dispose();
+  return worst;
+}
+
