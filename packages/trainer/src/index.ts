@@ -3,6 +3,7 @@ export { type AdamWOptions, type AdamWParamState, AdamW } from './adamw.js';
 export { type CosineLrOptions, type LrStepping, type LrScheduleOptions, cosineLr, scaleLr, LrSchedule } from './lr-schedule.js';
 export { type ClippedGrads, clipGradNorm } from './clip-grad.js';
 export { ModelEma } from './model-ema.js';
+export { torchAdamWState } from './torch-optimizer-state.js';
 export { type TeacherCache, type TeacherOutputsOptions, teacherOutputs } from './teacher-outputs.js';
 export { type TopK, type TeacherAgreement, type EvalMetrics, type EvaluateOptions, evaluate } from './evaluate.js';
 export { type TrainingState, CHECKPOINT_STATE_KEY, saveCheckpoint, loadCheckpoint, readCheckpointState } from './checkpoint.js';
