@@ -223,6 +223,34 @@ describe('Trainer on cpu', () => {
     t.dispose();
   });
 
+  it('checkpointEverySteps saves checkpoint-last mid-epoch at update boundaries', async () => {
+    const dir = tempDir();
+    const seen: Array<[number, number]> = [];
+    const { s, t, trainer } = resumable(dir, {
+      epochs: 1,
+      checkpointEverySteps: 2,
+      hooks: {
+        onStep: (i) => {
+          if (i.update > 1) {
+            const st = readCheckpointState(join(dir, RUN_FILES.last));
+            seen.push([st.update, st.batchInEpoch]);
+          }
+        },
+      },
+    });
+    await trainer.run();
+    // saved after update 2 (batch 4 of 6); update 3 ends the epoch, which saves at the epoch end (after the hook)
+    expect(seen).toEqual([
+      [2, 4],
+      [2, 4],
+    ]);
+    expect(readCheckpointState(join(dir, RUN_FILES.last))).toMatchObject({ epoch: 1, batchInEpoch: 0, update: 3 });
+    expect(() => new Trainer(base(s, { checkpointEverySteps: 0 }))).toThrow(/checkpointEverySteps/);
+    trainer.dispose();
+    s.dispose();
+    t.dispose();
+  });
+
   it('gradient accumulation over micro-batches equals one larger batch', async () => {
     const src = new SyntheticSource({ classes: 4, batches: 4, batchSize: 8 });
     const parts = [0, 1, 2, 3].map((b) => src.batchData(0, b));

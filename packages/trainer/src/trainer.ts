@@ -144,6 +144,8 @@ export interface TrainerOptions {
   runDir?: string;
   /** Resume: `true` for the run directory's `checkpoint-last`, or a checkpoint path. */
   resume?: boolean | string;
+  /** Also save `checkpoint-last` every this many optimiser updates (long epochs); default only at epoch ends and on stop. */
+  checkpointEverySteps?: number;
   /** Ctrl-C (SIGINT) stops at the next update boundary, saves `checkpoint-last` and returns. */
   handleSignals?: boolean;
   /** Evaluate every this many epochs, and after the last (default 1). */
@@ -214,6 +216,7 @@ export class Trainer {
     positiveInt('epochs', options.epochs);
     this.accumulation = positiveInt('accumulation', options.accumulation ?? 1);
     positiveInt('evalEvery', options.evalEvery ?? 1);
+    if (options.checkpointEverySteps !== undefined) positiveInt('checkpointEverySteps', options.checkpointEverySteps);
     const baseLr = options.lr ?? 5e-4;
     if (!Number.isFinite(baseLr) || baseLr < 0) throw new ConfigError('lr', `must be a finite number ≥ 0, got ${baseLr}`);
     if (options.unscaleLr) {
@@ -416,7 +419,6 @@ export class Trainer {
           pendingLoss = 0;
           pendingImages = 0;
           pendingParts = {};
-          this.state.batchInEpoch = index;
           if (this.stopRequested && index < batchesPerEpoch) return undefined;
         }
       }
@@ -501,6 +503,10 @@ export class Trainer {
       this.optimizer.step(grads, lr);
       this.ema?.update();
       this.state.update += 1;
+      this.state.batchInEpoch = batch;
+      const every = this.o.checkpointEverySteps;
+      // Epoch ends save anyway (after evaluation), so only mid-epoch boundaries are saved here.
+      if (every !== undefined && this.state.update % every === 0 && batch < batchesPerEpoch) this.saveLast();
       const info: StepInfo = { epoch, batch, batchesPerEpoch, update: this.state.update, loss, lr, images };
       if (gradNorm !== undefined) info.gradNorm = gradNorm;
       if (Object.keys(parts).length > 0) info.parts = parts;
