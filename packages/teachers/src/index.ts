@@ -1,1 +1,43 @@
-export {};
+export { BatchNorm2d, BN_EPS, BN_MOMENTUM } from './batch-norm.js';
+export { Conv2d, type Conv2dOptions } from './conv2d.js';
+export { ConvNormAct, convBnAct } from './conv-norm-act.js';
+export { type GroupedConvStrategy, type GroupedConv2dOptions, groupedConv2d, padSpatial } from './grouped-conv.js';
+export { SqueezeExcite, PointwiseLinear } from './squeeze-excite.js';
+export { Linear, type LinearInit } from './linear.js';
+export { ConvNet, type ConvNetOutputs, type FeatureTap } from './convnet.js';
+export { ResNet, type ResNetConfig, type ConvNetOptions } from './resnet.js';
+export { RegNet, type RegNetOptions } from './regnet.js';
+export { type RegNetParams, type RegNetStage, REGNETY_PARAMS, generateRegNetStages, roundHalfEven } from './regnet-config.js';
+export { type CheckpointNaming, detectNaming, torchvisionRegNetKeyToTimm, toTimmNames } from './checkpoint-names.js';
+export {
+  type LoadWeightsOptions,
+  type LoadWeightsResult,
+  checkpointNumClasses,
+  loadConvNetWeights,
+  readConvNetCheckpoint,
+} from './load-weights.js';
+export { type TeacherArchitecture, type CreateConvNetOptions, listTeachers, teacherArchitecture, createConvNet } from './registry.js';
+export {
+  type TeacherIoOptions,
+  type FingerprintedTeacher,
+  type CreateTeacherOptions,
+  ConvNetTeacher,
+  createTeacher,
+  teacherFromClassifier,
+  renormalize,
+  normalizationSalt,
+} from './teacher.js';
+export { type TfjsModelLike, type TfjsTeacherOptions, teacherFromTfjsModel, loadTfjsModel, readTfjsModelArtifacts } from './tfjs-model-teacher.js';
+export {
+  type FixedViewDataset,
+  type TeacherCacheOptions,
+  type TeacherCacheResult,
+  TEACHER_CACHE_FORMAT,
+  TeacherOutputCache,
+  datasetFingerprint,
+  buildTeacherCache,
+  loadOrBuildTeacherCache,
+} from './teacher-cache.js';
+export { hashNamedTensors } from './fingerprint.js';
+export { withoutGradient } from './no-gradient.js';
+export { registerWasmConvFilterGrad } from './wasm-conv-filter-grad.js';

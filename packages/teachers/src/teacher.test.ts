@@ -98,9 +98,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
         }
         apply(images: tf.Tensor4D, o: ApplyOptions): tf.Tensor2D | DistilledLogits {
           const pooled = tf.mean(images, [1, 2]) as tf.Tensor2D;
-          const cls = tf.matMul(pooled, w);
+          const cls = tf.matMul(pooled, w as tf.Tensor2D);
           const dist = tf.mul(cls, 3) as tf.Tensor2D;
-          return o.training || o.returnBoth ? { cls, dist } : (tf.div(tf.add(cls, dist), 2) as tf.Tensor2D);
+          if (o.training || o.returnBoth) return { cls: cls as tf.Tensor2D, dist };
+          return tf.div(tf.add(cls, dist), 2) as tf.Tensor2D;
         }
       }
       const clf = new TwoHeads();

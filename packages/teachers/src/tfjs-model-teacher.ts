@@ -140,6 +140,6 @@ function probeInputShape(m: TfjsModelLike, layout: 'NHWC' | 'NCHW'): [number, nu
   const declared = m as unknown as { inputs?: Array<{ shape?: Array<number | null> }> };
   const s = declared.inputs?.[0]?.shape;
   const d = (v: number | null | undefined, dflt: number): number => (typeof v === 'number' && v > 0 ? v : dflt);
-  if (!s || s.length !== 4) return [1, 32, 32, 3];
+  if (s?.length !== 4) return [1, 32, 32, 3];
   return layout === 'NCHW' ? [1, d(s[2], 32), d(s[3], 32), d(s[1], 3)] : [1, d(s[1], 32), d(s[2], 32), d(s[3], 3)];
 }
