@@ -236,6 +236,13 @@ describe('DeiT weights: loading and saving', () => {
     );
   });
 
+  it('loads the model of a deit training checkpoint (model, optimizer, lr_scheduler, epoch, args)', () => {
+    const m = createModel('deit_micro_distilled_patch4_32', { weights: fixture('deit_micro_distilled_patch4_32.train_checkpoint.pth') });
+    const file = readSafetensors(WEIGHTS);
+    for (const [k, t] of m.stateDict()) expect(t.data, k).toEqual(file.get(k)!.data);
+    m.dispose();
+  });
+
   it('re-initialises head and head_dist with a warning when the class count differs', () => {
     const warnings: string[] = [];
     const m = createModel('deit_micro_distilled_patch4_32', { weights: WEIGHTS, numClasses: 5, warn: (w) => warnings.push(w) });
