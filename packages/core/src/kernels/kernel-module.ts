@@ -1,9 +1,21 @@
 import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
 
+// The slice of the WebAssembly JS API used here, typed locally: core compiles without the DOM lib.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmInstance {
+  readonly exports: Record<string, unknown>;
+}
+interface WasmApi {
+  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: WasmInstance }>;
+}
+
 /** The exports of deitjs's own WebAssembly SIMD kernels (packages/core/kernels-src). */
 export interface KernelExports {
-  memory: WebAssembly.Memory;
-  __heap_base: WebAssembly.Global;
+  memory: WasmMemory;
+  __heap_base: { readonly value: number };
   pack_a_floats(): number;
   pack_b_floats(): number;
   gemm(m: number, n: number, k: number, a: number, rsa: number, csa: number, b: number, rsb: number, csb: number, c: number, ldc: number, pa: number, pb: number): void;
@@ -21,7 +33,7 @@ export class KernelModule {
   readonly packB: number;
   private readonly scratchEnd: number;
 
-  constructor(instance: WebAssembly.Instance) {
+  constructor(instance: WasmInstance) {
     this.exports = instance.exports as unknown as KernelExports;
     const base = align(Number(this.exports.__heap_base.value));
     this.packA = base;
@@ -61,7 +73,7 @@ let loading: Promise<KernelModule> | undefined;
 export function loadKernelModule(): Promise<KernelModule> {
   loading ??= (async () => {
     const bytes = decodeBase64(KERNELS_WASM_BASE64);
-    const { instance } = await WebAssembly.instantiate(bytes, {});
+    const { instance } = await (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly.instantiate(bytes, {});
     return new KernelModule(instance);
   })();
   return loading;

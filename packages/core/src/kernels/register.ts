@@ -1,11 +1,18 @@
 import { tf } from '../tf.js';
 import { makeBatchMatMul } from './batch-mat-mul.js';
 import { type KernelModule, loadKernelModule } from './kernel-module.js';
+import { makeSlice, makeSplitV } from './slice.js';
+import { makeSum } from './sum.js';
 
 type KernelFactory = (mod: KernelModule, original: tf.KernelFunc) => tf.KernelFunc;
 
 // The wasm kernels deitjs replaces, each built around tfjs's original (kept for what it alone handles).
-const REPLACEMENTS: ReadonlyArray<readonly [string, KernelFactory]> = [['BatchMatMul', makeBatchMatMul]];
+const REPLACEMENTS: ReadonlyArray<readonly [string, KernelFactory]> = [
+  ['BatchMatMul', makeBatchMatMul],
+  ['Slice', makeSlice],
+  ['SplitV', makeSplitV],
+  ['Sum', makeSum],
+];
 
 // tfjs's own configs, saved on first replacement so they can be put back.
 const originals = new Map<string, tf.KernelConfig>();
