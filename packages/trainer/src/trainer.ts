@@ -146,7 +146,7 @@ export interface TrainerOptions {
   resume?: boolean | string;
   /** Also save `checkpoint-last` every this many optimiser updates (long epochs); default only at epoch ends and on stop. */
   checkpointEverySteps?: number;
-  /** Ctrl-C (SIGINT) stops at the next update boundary, saves `checkpoint-last` and returns. */
+  /** Ctrl-C (SIGINT) stops at the next update boundary, saves `checkpoint-last` and returns; a second Ctrl-C exits at once (Node's default). */
   handleSignals?: boolean;
   /** Evaluate every this many epochs, and after the last (default 1). */
   evalEvery?: number;
@@ -278,7 +278,7 @@ export class Trainer {
     };
   }
 
-  /** Asks the run to stop at the next optimiser-update boundary; it then saves `checkpoint-last` and returns. */
+  /** Asks a running `run()` to stop at the next optimiser-update boundary; it then saves `checkpoint-last` and returns. */
   stop(): void {
     this.stopRequested = true;
   }
@@ -303,10 +303,13 @@ export class Trainer {
   /** Trains to the last epoch (or until stopped), evaluating, logging and checkpointing along the way. */
   async run(): Promise<RunResult> {
     if (this.o.runDir !== undefined) mkdirSync(this.o.runDir, { recursive: true });
+    this.stopRequested = false;
     const resume = this.resumeFrom();
     if (resume !== undefined) {
       this.state = loadCheckpoint(resume, { student: this.o.student, optimizer: this.optimizer, ema: this.ema });
       this.rng = Rng.fromState(this.state.rng);
+      // Later checkpoints record this run's configuration (e.g. a longer `epochs`), not the interrupted one's.
+      this.state.config = this.recordedConfig();
       // Epochs that will run again must not be listed twice.
       const metrics = this.file('metrics');
       if (metrics !== undefined) filterJsonLines(metrics, (r) => (r as { epoch?: number }).epoch! < this.state.epoch);
