@@ -4,12 +4,12 @@
 // on generated JPEGs, inline and with 1 and 2 worker threads. Batch tensors are created and disposed
 // as a trainer would, on the cpu backend.
 //
-//   npm run build -w @deitjs/data && node scripts/bench-loader.mjs [--smoke] [--images N] [--batch B] [--json FILE]
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+//   npm run build -w @deitjs/data && node scripts/bench-loader.mjs [--smoke] [--images N] [--batch B] [--workers 0,1,2] [--json FILE]
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { initBackend, tf } from '@deitjs/core';
+import { initBackend, tf, writeFileAtomic } from '@deitjs/core';
 import { DataLoader } from '@deitjs/data';
 import sharp from 'sharp';
 
@@ -19,6 +19,7 @@ const { values: args } = parseArgs({
     images: { type: 'string' },
     batch: { type: 'string' },
     json: { type: 'string' },
+    workers: { type: 'string', default: '0,1,2' },
   },
 });
 const smoke = args.smoke;
@@ -82,7 +83,7 @@ async function run(root, numWorkers) {
   }
   const t1 = performance.now();
   await loader.close();
-  const rate = images > 0 ? images / ((t1 - tFirst) / 1000) : (first / ((tFirst - t0) / 1000));
+  const rate = images > 0 ? images / ((t1 - tFirst) / 1000) : first / ((tFirst - t0) / 1000);
   return { numWorkers, batches, startupMs: tFirst - t0, imagesPerSec: rate, totalMs: t1 - t0 };
 }
 
@@ -93,11 +94,11 @@ try {
   await makeImages(dir);
   console.log(`generated ${count} JPEGs of ${W}×${H} in ${((performance.now() - tGen) / 1000).toFixed(1)} s; transform deit-train ${size} px, batch ${batchSize}, Mixup/CutMix on`);
   const rows = [];
-  for (const w of [0, 1, 2]) rows.push(await run(dir, w));
+  for (const w of args.workers.split(',').map(Number)) rows.push(await run(dir, w));
   console.log('\n| workers | batches | first batch (ms) | images/s (after first batch) |');
   console.log('|---:|---:|---:|---:|');
   for (const r of rows) console.log(`| ${r.numWorkers === 0 ? '0 (inline)' : r.numWorkers} | ${r.batches} | ${r.startupMs.toFixed(0)} | ${r.imagesPerSec.toFixed(1)} |`);
-  if (args.json) writeFileSync(args.json, `${JSON.stringify({ count, size, batchSize, width: W, height: H, rows }, null, 2)}\n`);
+  if (args.json) writeFileAtomic(args.json, [`${JSON.stringify({ count, size, batchSize, width: W, height: H, rows }, null, 2)}\n`]);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

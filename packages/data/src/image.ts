@@ -68,7 +68,7 @@ export function toUint8Image(image: HostImage): Uint8Image {
   const out = new Uint8Array(src.length);
   for (let i = 0; i < src.length; i++) {
     const v = Math.round(src[i]! * 255);
-    out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+    out[i] = v < 0 ? 0 : Math.min(v, 255);
   }
   return { width: image.width, height: image.height, data: out };
 }

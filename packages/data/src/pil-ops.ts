@@ -74,7 +74,7 @@ export function autoContrast(image: Uint8Image): Uint8Image {
     const offset = -lo * scale;
     for (let i = 0; i < 256; i++) {
       const v = Math.trunc(i * scale + offset);
-      lut[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+      lut[i] = v < 0 ? 0 : Math.min(v, 255);
     }
     return lut;
   });
@@ -265,7 +265,7 @@ export function gaussianBlur(image: Uint8Image, radius: number): Uint8Image {
           s += tmp[(yi * W + x) * 3 + c]! * k[i + r]!;
         }
         const v = Math.round(s);
-        out[(y * W + x) * 3 + c] = v < 0 ? 0 : v > 255 ? 255 : v;
+        out[(y * W + x) * 3 + c] = v < 0 ? 0 : Math.min(v, 255);
       }
     }
   }
