@@ -27,6 +27,8 @@ describe('model registry', () => {
         'deit_micro_distilled_patch4_32',
         'deit_tiny_patch4_32',
         'deit_tiny_distilled_patch4_32',
+        'deit_mini_patch8_32',
+        'deit_mini_distilled_patch8_32',
       ].sort(),
     );
   });
@@ -47,6 +49,10 @@ describe('model registry', () => {
   it('matches the fixtures: micro models with 10 classes have 108,884 / 108,106 parameters', () => {
     expect(countParams(modelConfig('deit_micro_distilled_patch4_32'))).toBe(108_884);
     expect(countParams(modelConfig('deit_micro_patch4_32'))).toBe(108_106);
+    // MNIST student of mnist-effect.md (207k there with 1 input channel; 3 channels add 2·64·64 patch weights):
+    // patch 3·64·64+64, tokens 2·64 + pos 18·64, blocks 4·49,984, norm 128, heads 2·(64·10+10) = 214,996.
+    expect(countParams(modelConfig('deit_mini_distilled_patch8_32'))).toBe(214_996);
+    expect(countParams(modelConfig('deit_mini_distilled_patch8_32')) - 2 * 64 * 64).toBe(206_804);
     expect(modelConfig('deit_tiny_distilled_patch4_32')).toMatchObject({ embedDim: 192, depth: 12, numHeads: 3, patchSize: 4, imgSize: 32 });
   });
 
