@@ -202,12 +202,22 @@ export function teacherOf(model: TinyMlp, name = 'tiny-teacher'): Teacher {
   };
 }
 
+/**
+ * The result shape of `@deitjs/losses` distillationLoss, declared as an interface like there: interfaces get no implicit
+ * index signature, so this keeps `TrainerLoss` accepting that loss as it is (checked by tsc where the trainer tests use it).
+ */
+export interface LossParts {
+  loss: tf.Scalar;
+  base: tf.Scalar;
+  distill?: tf.Scalar;
+}
+
 /** {@link testLoss} returning its parts like `@deitjs/losses` distillationLoss: `{loss, base, distill}`. */
 export function testLossWithParts(
   outputs: tf.Tensor2D | DistilledLogits,
   targets: tf.Tensor1D | tf.Tensor2D,
   teacherLogits?: tf.Tensor2D,
-): { loss: tf.Scalar; base: tf.Scalar; distill: tf.Scalar } {
+): LossParts {
   return tf.tidy(() => {
     const both = outputs as DistilledLogits;
     const base = crossEntropy(both.cls, targets as tf.Tensor1D);

@@ -29,14 +29,14 @@ export const RUN_FILES = {
 } as const;
 
 /**
- * The training loss: core's `LossFn` (a scalar), or a function returning the total as `loss` plus named scalar parts
- * to log (e.g. `{loss, base, distill}` from `@deitjs/losses` distillationLoss). Only `loss` is differentiated.
+ * The training loss: core's `LossFn` (a scalar), or a function returning the total as `loss` plus other named scalar
+ * tensors to log (e.g. `{loss, base, distill}` from `@deitjs/losses` distillationLoss). Only `loss` is differentiated.
  */
 export type TrainerLoss = (
   outputs: tf.Tensor2D | DistilledLogits,
   targets: tf.Tensor1D | tf.Tensor2D,
   teacherLogits?: tf.Tensor2D,
-) => tf.Scalar | { loss: tf.Scalar; [part: string]: tf.Scalar | undefined };
+) => tf.Scalar | { loss: tf.Scalar };
 
 /** One optimiser update, as hooks see it. */
 export interface StepInfo {
@@ -451,7 +451,7 @@ export class Trainer {
         const l = this.o.loss(out, batch.targets, teacher);
         if (isScalarTensor(l)) return l;
         // The parts would die with the gradient tape's scope; keep them to read them once with the loss.
-        parts = Object.entries(l).filter((e): e is [string, tf.Scalar] => e[0] !== 'loss' && e[1] !== undefined && e[1] !== l.loss);
+        parts = Object.entries(l).filter((e): e is [string, tf.Scalar] => e[0] !== 'loss' && isScalarTensor(e[1]) && e[1] !== l.loss);
         for (const [, t] of parts) tf.keep(t);
         return l.loss;
       }, [...this.variables.values()]);
