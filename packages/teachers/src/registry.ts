@@ -35,6 +35,8 @@ export interface CreateConvNetOptions {
   groupedStrategy?: GroupedConvStrategy;
   /** Where warnings go (default `console.warn`). */
   warn?: (message: string) => void;
+  /** Name of the weights in messages when they are passed as a state dict (default `<name> weights`). */
+  source?: string;
 }
 
 type Builder = (o: { numClasses: number; inChannels: number; seed: number; init: 'random' | 'zeros'; groupedStrategy?: GroupedConvStrategy }) => ConvNet;
@@ -129,7 +131,7 @@ export function createConvNet(name: string, options: CreateConvNetOptions = {}):
   const model = entry.build({ numClasses, inChannels: options.inChannels ?? 3, seed: options.seed ?? 0, init, groupedStrategy: options.groupedStrategy });
   if (sd) {
     try {
-      loadConvNetWeights(model, sd, { warn: options.warn, source: typeof options.weights === 'string' ? options.weights : `${name} weights` });
+      loadConvNetWeights(model, sd, { warn: options.warn, source: typeof options.weights === 'string' ? options.weights : (options.source ?? `${name} weights`) });
     } catch (err) {
       model.dispose();
       throw err;

@@ -121,3 +121,27 @@ describe('deit-eval predict (wasm): plain models, options and errors', () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('never') || f.includes('.tmp'))).toEqual([]);
   });
 });
+
+describe('deit-eval predict: CNN teachers as --model', () => {
+  it('runs a registered teacher (resnet_mnist) from its safetensors weights, eval mode', async () => {
+    const { createConvNet } = await import('@deitjs/teachers');
+    const { initBackend, nchwToNhwc, tf, writeSafetensors, Rng } = await import('@deitjs/core');
+    await initBackend('wasm');
+    const net = createConvNet('resnet_mnist', { seed: 3 });
+    const weights = join(dir, 'resnet_mnist.safetensors');
+    writeSafetensors(weights, net.stateDict());
+    const px = new Rng(5).uniformArray(2 * 3 * 32 * 32, -1, 1);
+    const input = join(dir, 'digits.safetensors');
+    writeSafetensors(input, new Map([['inputs', { dtype: 'F32' as const, shape: [2, 3, 32, 32], data: px }]]));
+    const out = join(dir, 'teacher-logits.safetensors');
+    const r = await predict(['--backend', 'wasm', '--model', 'resnet_mnist', '--weights', weights, '--input', input, '--output', out]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/logits \[2, 10\] \(resnet_mnist, eval mode\)/);
+    const x = tf.tensor4d(nchwToNhwc(px, [2, 3, 32, 32]).data, [2, 32, 32, 3]);
+    const want = net.apply(x, { training: false });
+    const got = toFloat32(readSafetensors(out).get('logits')!);
+    expect(maxAbsDiff(got, want.dataSync())).toBeLessThan(1e-5);
+    tf.dispose([x, want]);
+    net.dispose();
+  });
+});

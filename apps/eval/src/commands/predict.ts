@@ -12,6 +12,7 @@ import {
   writeSafetensors,
 } from '@deitjs/core';
 import { createModel, listModels } from '@deitjs/models';
+import { checkpointNumClasses, createConvNet, listTeachers, teacherArchitecture } from '@deitjs/teachers';
 import { type CommandArgs, type Command, useBackend } from '../command.js';
 
 /** The `predict --json` document. */
@@ -72,6 +73,8 @@ export const predict: Command = {
     '(atomically). NAME is a registered model (deit_tiny_distilled_patch16_224, ...). FILE is a timm/deit',
     'checkpoint (.safetensors or .pth, {model: ...} unwrapped). --num-classes defaults to the checkpoint\'s',
     "head; --img-size (default: the model's) resamples pos_embed the timm way; --batch-size defaults to 32.",
+    'NAME may also be a CNN teacher of @deitjs/teachers (resnet50, regnety_160, resnet_mnist, ...; timm or',
+    "torchvision weights); its --img-size only sets the expected input size (default: the architecture's).",
   ].join('\n'),
   options: {
     model: { type: 'string' },
@@ -85,7 +88,11 @@ export const predict: Command = {
   async run(args, io) {
     if (args.positionals.length > 0) throw new ConfigError('predict', `takes no positional arguments (got "${args.positionals[0]}")`);
     const name = stringFlag(args, 'model', true);
-    if (!listModels().includes(name)) throw new ConfigError('--model', `unknown model "${name}" (known: ${listModels().join(', ')})`);
+    const teachers = listTeachers().map((t) => t.name);
+    const isTeacher = teachers.includes(name);
+    if (!listModels().includes(name) && !isTeacher) {
+      throw new ConfigError('--model', `unknown model "${name}" (known: ${[...listModels(), ...teachers].join(', ')})`);
+    }
     const weightsFile = stringFlag(args, 'weights', true);
     const inputFile = stringFlag(args, 'input', true);
     const outputFile = stringFlag(args, 'output', true);
@@ -95,17 +102,15 @@ export const predict: Command = {
 
     const weights: StateDict = loadStateDictFile(weightsFile);
     // A checkpoint fine-tuned to another class count predicts its own classes unless told otherwise.
-    const numClasses = numClassesFlag ?? weights.get('head.weight')?.shape[0];
+    const numClasses = numClassesFlag ?? (isTeacher ? checkpointNumClasses(weights) : weights.get('head.weight')?.shape[0]);
     await useBackend(args, io);
-    const model = createModel(name, {
-      weights,
-      numClasses,
-      imgSize: imgSizeFlag,
-      source: weightsFile,
-      warn: (m) => io.stderr.write(`deit-eval: warning: ${m}\n`),
-    });
+    const warn = (m: string) => io.stderr.write(`deit-eval: warning: ${m}\n`);
+    const model = isTeacher
+      ? createConvNet(name, { weights, numClasses, source: weightsFile, warn })
+      : createModel(name, { weights, numClasses, imgSize: imgSizeFlag, source: weightsFile, warn });
     try {
-      const inputs = readInputs(inputFile, model.config.imgSize);
+      const imgSize = isTeacher ? (imgSizeFlag ?? teacherArchitecture(name).imageSize) : (model as ReturnType<typeof createModel>).config.imgSize;
+      const inputs = readInputs(inputFile, imgSize);
       const data = toFloat32(inputs);
       const [n, c, h, w] = inputs.shape as [number, number, number, number];
       const k = model.numClasses;
