@@ -110,6 +110,17 @@ describe('enhance ops', () => {
     expect(adjustContrast(img, 0).data.every((v) => v === mean)).toBe(true);
   });
 
+  it('Sharpness at 0 is the SMOOTH filter: an impulse of 130 spreads to 50 at the centre and 10 around it', () => {
+    const imp: Uint8Image = { width: 5, height: 5, data: new Uint8Array(75) };
+    imp.data.fill(130, 36, 39);
+    const out = adjustSharpness(imp, 0);
+    expect(px(out, 2, 2)).toEqual([50, 50, 50]);
+    expect(px(out, 1, 1)).toEqual([10, 10, 10]);
+    expect(px(out, 3, 2)).toEqual([10, 10, 10]);
+    // factor 2 extrapolates away from the smoothed image: 2·130 − 50 = 210 at the centre.
+    expect(px(adjustSharpness(imp, 2), 2, 2)).toEqual([210, 210, 210]);
+  });
+
   it('Sharpness leaves a constant image and the border unchanged', () => {
     const flat: Uint8Image = { width: 6, height: 6, data: new Uint8Array(108).fill(90) };
     expect(adjustSharpness(flat, 1.9).data).toEqual(flat.data);
@@ -165,6 +176,34 @@ describe('geometric ops', () => {
   it('magnitude 0 leaves every geometric op at the identity', () => {
     for (const op of ['Rotate', 'ShearX', 'ShearY', 'TranslateXRel', 'TranslateYRel'] as const) {
       expect(applyRandAugmentOp(op, img, 0, new Rng(1)).data).toEqual(img.data);
+    }
+  });
+
+  it('ShearY offsets column x by ±0.3·(x + ½) px at m = 10: column colours kept, the hand-counted pixels filled', () => {
+    const cols: Uint8Image = { width: 16, height: 16, data: new Uint8Array(16 * 16 * 3) };
+    for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) cols.data.fill(10 + 13 * x, (y * 16 + x) * 3, (y * 16 + x) * 3 + 3);
+    for (let seed = 0; seed < 4; seed++) {
+      const out = applyRandAugmentOp('ShearY', cols, 10, new Rng(seed));
+      for (let x = 0; x < 16; x++) {
+        const s = 0.3 * (x + 0.5);
+        const filled = Array.from({ length: 16 }, (_, y) => px(out, x, y)[0] === fill[0] && px(out, x, y)[1] === fill[1]);
+        const plus = filled.every((f, y) => f === y + 0.5 + s >= 16);
+        const minus = filled.every((f, y) => f === y + 0.5 - s < 0);
+        expect(plus || minus).toBe(true);
+        for (let y = 0; y < 16; y++) if (!filled[y]) expect(px(out, x, y)).toEqual([10 + 13 * x, 10 + 13 * x, 10 + 13 * x]);
+      }
+    }
+  });
+
+  it('TranslateYRel at m = 5 moves by 0.225·height pixels in a random direction', () => {
+    const tall = noise(3, 40, 8);
+    for (let s = 0; s < 6; s++) {
+      const out = applyRandAugmentOp('TranslateYRel', tall, 5, new Rng(s));
+      const shift = px(out, 1, 39)[0] === fill[0] && px(out, 1, 39)[1] === fill[1] ? 9 : -9;
+      for (let y = 0; y < 40; y++) {
+        const sy = y + shift;
+        expect(px(out, 1, y)).toEqual(sy >= 0 && sy < 40 ? px(tall, 1, sy) : [...fill]);
+      }
     }
   });
 
