@@ -33,6 +33,15 @@ describe('Progress', () => {
     expect(chunks.at(-1)).toMatch(/^finished after 1 epoch\(s\) in .*, 64 images .* best eval\.top1 50\.0000 at epoch 1\n$/);
   });
 
+  it('cuts the bar line to the terminal width so \\r can rewrite it', () => {
+    const chunks: string[] = [];
+    const p = new Progress({ stream: { isTTY: true, columns: 40, write: (c: string) => chunks.push(c) }, now: clock() });
+    p.epochStart(0, 1, 10);
+    p.step({ epoch: 0, batch: 1, loss: 2, lr: 1e-3, images: 8 });
+    expect(chunks[0]).toBe('\repoch 1/1 [==......................] 1/');
+    expect(chunks[0]!.length).toBe(1 + 39);
+  });
+
   it('otherwise prints a plain line every N updates and at the end of the epoch', () => {
     const { chunks, stream } = sink(false);
     const p = new Progress({ stream, everySteps: 2, now: clock() });

@@ -112,7 +112,10 @@ export class Progress {
       const width = 24;
       const filled = Math.min(width, Math.round((width * s.batch) / this.total));
       const bar = `${'='.repeat(filled)}${'.'.repeat(width - filled)}`;
-      const line = `epoch ${s.epoch + 1}/${this.epochs} [${bar}] ${s.batch}/${this.total} ETA ${formatDuration(eta)} | ${stats}`;
+      const full = `epoch ${s.epoch + 1}/${this.epochs} [${bar}] ${s.batch}/${this.total} ETA ${formatDuration(eta)} | ${stats}`;
+      // A line longer than the terminal wraps, and \r can then only rewrite its last row.
+      const cols = this.stream.columns;
+      const line = cols !== undefined && cols > 1 ? full.slice(0, cols - 1) : full;
       const pad = ' '.repeat(Math.max(0, this.lastWidth - line.length));
       this.lastWidth = line.length;
       this.stream.write(`\r${line}${pad}`);
