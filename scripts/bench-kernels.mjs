@@ -26,6 +26,8 @@ const WORKLOADS = {
   224: { name: 'tiny-224 b32', b: 32, n: 198, d: 192, h: 3 },
 };
 
+const gelu = (x) => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+
 function cases(w) {
   const { b, n, d, h } = w;
   const hd = d / h;
@@ -64,7 +66,10 @@ function cases(w) {
     ew('transpose 0213 out', [[b, h, n, hd]], (x) => tf.transpose(x, [0, 2, 1, 3]), 8),
     ew('transpose 2-D [T,768]', [[t, 4 * d]], (x) => tf.transpose(x), 8),
     ew('erf [T,768]', [[t, 4 * d]], (x) => tf.erf(x), 8),
-    ew('gelu (erf form)', [[t, 4 * d]], (x) => tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1)), 8),
+    ew('exp [T,768]', [[t, 4 * d]], (x) => tf.exp(x), 8),
+    ew('split 3 [B,3H,N,hd]', [[b, 3 * h, n, hd]], (x) => tf.split(x, 3, 1), 8),
+    ew('gelu (erf form)', [[t, 4 * d]], gelu, 8),
+    ew('gelu fwd+bwd', [[t, 4 * d]], (x) => tf.grad(gelu)(x), 8),
     ew('add bias [T,768]+[768]', [[t, 4 * d], [4 * d]], (x, y) => tf.add(x, y), 8),
     ew('mul [T,192]*[T,192]', [[t, d], [t, d]], (x, y) => tf.mul(x, y), 12),
     ew('layernorm [T,192]', [[t, d]], (x) => {

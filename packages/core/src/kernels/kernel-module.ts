@@ -18,6 +18,8 @@ export interface KernelExports {
   __heap_base: { readonly value: number };
   pack_a_floats(): number;
   pack_b_floats(): number;
+  exp_f32(x: number, y: number, n: number): void;
+  erf_f32(x: number, y: number, n: number): void;
   gemm(m: number, n: number, k: number, a: number, rsa: number, csa: number, b: number, rsb: number, csb: number, c: number, ldc: number, pa: number, pb: number): void;
 }
 

@@ -3,6 +3,7 @@ import { makeBatchMatMul } from './batch-mat-mul.js';
 import { type KernelModule, loadKernelModule } from './kernel-module.js';
 import { makeSlice, makeSplitV } from './slice.js';
 import { makeSum } from './sum.js';
+import { makeUnary } from './unary.js';
 
 type KernelFactory = (mod: KernelModule, original: tf.KernelFunc) => tf.KernelFunc;
 
@@ -12,6 +13,8 @@ const REPLACEMENTS: ReadonlyArray<readonly [string, KernelFactory]> = [
   ['Slice', makeSlice],
   ['SplitV', makeSplitV],
   ['Sum', makeSum],
+  ['Exp', makeUnary('exp_f32')],
+  ['Erf', makeUnary('erf_f32')],
 ];
 
 // tfjs's own configs, saved on first replacement so they can be put back.
