@@ -36,7 +36,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
         model.loadStateDict(toTimmNames(readFixture(`${c.name}.safetensors`)), { source: c.name });
         const io = readFixture(`${c.name}.io.safetensors`);
         const before = tf.memory().numTensors;
-        compareWithFixture(model, io, `${backend} ${c.name}`, c.outName);
+        compareWithFixture(model, io, `${backend} ${c.name}`, c.outName, c.name);
         expect(tf.memory().numTensors).toBe(before);
         model.dispose();
       });

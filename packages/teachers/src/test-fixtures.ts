@@ -1,4 +1,5 @@
 // Helpers shared by this package's tests (not exported from the package).
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type HostTensor, type StateDict, maxAbsDiff, nchwToNhwc, readSafetensors, relL2Error, tf, toFloat32 } from '@deitjs/core';
 import { expect } from 'vitest';
@@ -27,11 +28,23 @@ export function fixtureInputs(io: StateDict): tf.Tensor4D {
   return tf.tensor4d(toNhwcData(t), [n, h, w, c]);
 }
 
+interface ManifestEntry {
+  model?: string;
+  outputs?: Record<string, { suggested_atol: number }>;
+}
+let manifest: ManifestEntry[] | undefined;
+
+/** The fixture manifest's suggested absolute tolerance of output `key` of fixture `model` (float32 noise × 50). */
+export function suggestedAtol(model: string, key: string): number | undefined {
+  manifest ??= (JSON.parse(readFileSync(fixturePath('MANIFEST.json'), 'utf8')) as { fixtures: ManifestEntry[] }).fixtures;
+  return manifest.find((f) => f.model === model)?.outputs?.[key]?.suggested_atol;
+}
+
 /** Relative L2 tolerance of the PyTorch parity checks. */
 export const REL_TOL = 1e-4;
 
 /** Compares (and prints) every stored output of a fixture with the model's; returns the worst relative L2 error. */
-export function compareWithFixture(model: ConvNet, io: StateDict, label: string, outName: (k: string) => string): number {
+export function compareWithFixture(model: ConvNet, io: StateDict, label: string, outName: (k: string) => string, fixture?: string): number {
   const x = fixtureInputs(io);
   const out = model.forwardWithIntermediates(x, { training: false });
   let worst = 0;
@@ -42,8 +55,14 @@ export function compareWithFixture(model: ConvNet, io: StateDict, label: string,
     const want = toNhwcData(expected);
     const got = ours!.dataSync();
     const rel = relL2Error(got, want);
-    console.log(`${label} ${key}: rel L2 ${rel.toExponential(2)}, max abs ${maxAbsDiff(got, want).toExponential(2)}`);
+    const mad = maxAbsDiff(got, want);
+    const atol = fixture === undefined ? undefined : suggestedAtol(fixture, key);
+    console.log(`${label} ${key}: rel L2 ${rel.toExponential(2)}, max abs ${mad.toExponential(2)}${atol === undefined ? '' : ` (atol ${atol})`}`);
     expect(rel, `${label} ${key}`).toBeLessThanOrEqual(REL_TOL);
+    if (fixture !== undefined) {
+      expect(atol, `${fixture} ${key} in MANIFEST.json`).toBeDefined();
+      expect(mad, `${label} ${key}`).toBeLessThanOrEqual(atol!);
+    }
     worst = Math.max(worst, rel);
   }
   x.dispose();
