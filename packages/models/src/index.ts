@@ -9,3 +9,4 @@ export {
   countParams,
 } from './registry.js';
 export { type LoadWeightsOptions, type LoadWeightsResult, loadWeights, saveWeights } from './weights.js';
+export { tokenCosine, clsDistCosine, type TokenCosineByLayer } from './analysis.js';
