@@ -47,6 +47,7 @@ describe('CIFAR binary batches', () => {
     const test = new CifarDataset({ root: dir, variant: 'cifar10', split: 'test' });
     expect(test.length).toBe(4);
     expect((await test.get(3)).label).toBe(3);
+    await expect(test.get(4)).rejects.toThrow(/index: 4 is outside the data set \(length 4\)/);
   });
 
   it('CIFAR-100: fine labels from the second byte, coarse from the first', async () => {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '@deitjs/core';
+import { ConfigError, ShapeError } from '@deitjs/core';
 import { DatasetError } from './dataset-error.js';
 import type { Dataset } from './dataset.js';
 import type { Sample } from './image.js';
@@ -94,7 +94,7 @@ export class CifarDataset implements Dataset {
 
   /** The decoded 32×32 image and its label. */
   async get(index: number): Promise<Sample> {
-    if (!(index >= 0 && index < this.length)) throw new RangeError(`index ${index} is outside the data set (length ${this.length})`);
+    if (!(index >= 0 && index < this.length)) throw new ShapeError('index', `${index} is outside the data set (length ${this.length})`);
     this.data ??= this.files.map((f) => readFileSync(f));
     let file = 0;
     let i = index;

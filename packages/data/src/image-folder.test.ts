@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetError } from './dataset-error.js';
+import { decodeImage } from './decode.js';
 import { ImageFolder } from './image-folder.js';
 
 let root: string;
@@ -74,6 +75,8 @@ describe('ImageFolder', () => {
     expect(err).toBeInstanceOf(DatasetError);
     expect((err as DatasetError).path).toBe(join(root, 'zebra', 'broken.jpg'));
     expect((err as Error).message).toContain('broken.jpg');
+    await expect(decodeImage(join(root, 'missing.png'))).rejects.toThrow(/missing\.png: cannot decode image/);
+    await expect(ds.get(6)).rejects.toThrow(/index: 6 is outside/);
   });
 
   it('a class folder without images, a missing root and a root without folders are DatasetErrors', () => {

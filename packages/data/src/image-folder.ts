@@ -1,5 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ShapeError } from '@deitjs/core';
 import { DatasetError } from './dataset-error.js';
 import type { Dataset } from './dataset.js';
 import { decodeImage } from './decode.js';
@@ -69,7 +70,7 @@ export class ImageFolder implements Dataset {
   /** The decoded image and its label. */
   async get(index: number): Promise<Sample> {
     const s = this.samples[index];
-    if (s === undefined) throw new RangeError(`index ${index} is outside the data set (length ${this.length})`);
+    if (s === undefined) throw new ShapeError('index', `${index} is outside the data set (length ${this.length})`);
     return { image: await decodeImage(s.file), label: s.label };
   }
 

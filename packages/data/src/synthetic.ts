@@ -1,4 +1,4 @@
-import { ConfigError, Rng } from '@deitjs/core';
+import { ConfigError, Rng, ShapeError } from '@deitjs/core';
 import type { Dataset } from './dataset.js';
 import type { Sample } from './image.js';
 
@@ -35,7 +35,7 @@ export function syntheticDataset(options: SyntheticOptions = {}): Dataset {
     length,
     source: (index) => `synthetic#${index}`,
     async get(index: number): Promise<Sample> {
-      if (!(Number.isInteger(index) && index >= 0 && index < length)) throw new RangeError(`index ${index} is outside the data set (length ${length})`);
+      if (!(Number.isInteger(index) && index >= 0 && index < length)) throw new ShapeError('index', `${index} is outside the data set (length ${length})`);
       const label = index % numClasses;
       const rng = new Rng(seed * 1_000_003 + index);
       const angle = (Math.PI * label) / numClasses;
