@@ -34,6 +34,8 @@ export {
   IMAGENET_MEAN_UINT8,
   applyRandAugmentOp,
   randAugment,
+  randAugmentPlan,
+  type RandAugmentStep,
   parseRandAugment,
 } from './rand-augment.js';
 export { randomResizedCrop, randomResizedCropBox, type RandomResizedCropOptions, type CropBox } from './random-resized-crop.js';

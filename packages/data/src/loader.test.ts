@@ -167,6 +167,24 @@ describe('DataLoader with worker threads', () => {
     expect(warnings[0]).toMatch(/skipped 1 unreadable sample.*img9\.jpg/);
     expect(snapshot()).toBe(before);
   });
+  it('an error while a worker opens the data set reaches the consumer as the typed error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deitjs-loader-init-'));
+    try {
+      for (const cls of ['a', 'b']) {
+        mkdirSync(join(dir, cls));
+        await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).png().toFile(join(dir, cls, 'x.png'));
+      }
+      const loader = new DataLoader({ dataset: { kind: 'image-folder', root: dir }, transform: { kind: 'plain' }, batchSize: 2, numWorkers: 1 });
+      // The folder changes after the main thread opened it: the worker finds class "b" empty.
+      rmSync(join(dir, 'b', 'x.png'));
+      const err = await collect(loader, 0).catch((e: unknown) => e);
+      await loader.close();
+      expect(err).toBeInstanceOf(DatasetError);
+      expect((err as DatasetError).path).toBe(join(dir, 'b'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('DataLoader options', () => {

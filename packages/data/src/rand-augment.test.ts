@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { affineTransform, rotate } from './affine.js';
 import type { Uint8Image } from './image.js';
 import { adjustBrightness, adjustContrast, adjustSaturation, adjustSharpness, autoContrast, equalize, invert, luma, posterize, solarize, solarizeAdd } from './pil-ops.js';
-import { applyRandAugmentOp, IMAGENET_MEAN_UINT8, parseRandAugment, RAND_INCREASING_OPS, randAugment } from './rand-augment.js';
+import { applyRandAugmentOp, IMAGENET_MEAN_UINT8, parseRandAugment, RAND_INCREASING_OPS, randAugment, randAugmentPlan } from './rand-augment.js';
 
 function noise(width: number, height: number, seed: number, lo = 0, hi = 256): Uint8Image {
   const rng = new Rng(seed);
@@ -268,6 +268,36 @@ describe('RandAugment', () => {
     // Each of two ops fires with p = 0.5: about 3/4 of the images change.
     expect(changed).toBeGreaterThan(8);
     expect(changed).toBeLessThan(20);
+  });
+
+  it('draws ops uniformly with replacement, fires each with p, magnitudes N(9, 0.5²) clipped to [0, 10]', () => {
+    const cfg = parseRandAugment('rand-m9-mstd0.5-inc1');
+    const rng = new Rng(21);
+    const counts = new Map<string, number>();
+    const mags: number[] = [];
+    const N = 4000;
+    for (let i = 0; i < N; i++) {
+      for (const step of randAugmentPlan(cfg, rng)) {
+        counts.set(step.op, (counts.get(step.op) ?? 0) + 1);
+        mags.push(step.magnitude);
+      }
+    }
+    // 2 layers × p 0.5: N fired ops expected (binomial sd ≈ 45).
+    expect(Math.abs(mags.length - N)).toBeLessThan(200);
+    expect(counts.size).toBe(15);
+    for (const c of counts.values()) expect(Math.abs(c - N / 15)).toBeLessThan(5 * Math.sqrt(N / 15));
+    const mean = mags.reduce((a, b) => a + b, 0) / mags.length;
+    const sd = Math.sqrt(mags.reduce((a, b) => a + (b - mean) ** 2, 0) / mags.length);
+    console.log(`RandAugment magnitudes: mean ${mean.toFixed(3)} (expect 9), sd ${sd.toFixed(3)} (expect 0.5)`);
+    expect(Math.abs(mean - 9)).toBeLessThan(0.05);
+    expect(Math.abs(sd - 0.5)).toBeLessThan(0.05);
+    expect(Math.max(...mags)).toBeLessThanOrEqual(10);
+    const clipped = randAugmentPlan({ ...cfg, magnitude: 10, magnitudeStd: 3, prob: 1, numLayers: 50 }, new Rng(1)).map((s) => s.magnitude);
+    expect(Math.max(...clipped)).toBe(10);
+    expect(clipped.filter((m) => m === 10).length).toBeGreaterThan(10);
+    const uniform = randAugmentPlan({ ...cfg, magnitudeStd: Number.POSITIVE_INFINITY, prob: 1, numLayers: 200 }, new Rng(2)).map((s) => s.magnitude);
+    expect(Math.min(...uniform)).toBeLessThan(1);
+    expect(Math.max(...uniform)).toBeLessThanOrEqual(9);
   });
 
   it('parses timm option strings and rejects bad ones', () => {

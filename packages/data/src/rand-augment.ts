@@ -134,24 +134,39 @@ function posterizeBits(image: Uint8Image, bits: number): Uint8Image {
   return bits >= 8 ? { width: image.width, height: image.height, data: image.data.slice() } : posterize(image, bits);
 }
 
+/** One op of a RandAugment draw that fires, with its noisy magnitude. */
+export interface RandAugmentStep {
+  /** The op. */
+  op: RandAugmentOpName;
+  /** Its magnitude on the 0–10 scale (after noise and clipping). */
+  magnitude: number;
+}
+
 /**
- * timm RandAugment: `numLayers` ops drawn uniformly with replacement, each firing with `prob`, each at a
- * magnitude redrawn from N(m, mstd²) and clipped to [0, mmax]. Returns an 8-bit image.
+ * The random part of timm RandAugment: `numLayers` ops drawn uniformly with replacement; each fires with
+ * `prob` and gets a magnitude redrawn from N(m, mstd²) (uniform in [0, m] for an infinite mstd), clipped
+ * to [0, mmax]. Returns the ops that fire, in order.
  */
-export function randAugment(image: HostImage, config: RandAugmentConfig, rng: Rng, fill: Rgb = IMAGENET_MEAN_UINT8): Uint8Image {
+export function randAugmentPlan(config: RandAugmentConfig, rng: Rng): RandAugmentStep[] {
   const ops = config.increasing ? RAND_INCREASING_OPS : RAND_OPS;
   const chosen: RandAugmentOpName[] = [];
   for (let i = 0; i < config.numLayers; i++) chosen.push(ops[rng.int(0, ops.length)]!);
-  let img = toUint8Image(image);
+  const steps: RandAugmentStep[] = [];
   for (const op of chosen) {
     if (config.prob < 1 && rng.random() > config.prob) continue;
     let m = config.magnitude;
     if (config.magnitudeStd > 0) {
       m = config.magnitudeStd === Number.POSITIVE_INFINITY ? rng.uniform(0, m) : rng.normal(m, config.magnitudeStd);
     }
-    m = Math.min(config.magnitudeMax, Math.max(0, m));
-    img = applyRandAugmentOp(op, img, m, rng, fill);
+    steps.push({ op, magnitude: Math.min(config.magnitudeMax, Math.max(0, m)) });
   }
+  return steps;
+}
+
+/** timm RandAugment on one image: {@link randAugmentPlan}, then each op in turn. Returns an 8-bit image. */
+export function randAugment(image: HostImage, config: RandAugmentConfig, rng: Rng, fill: Rgb = IMAGENET_MEAN_UINT8): Uint8Image {
+  let img = toUint8Image(image);
+  for (const { op, magnitude } of randAugmentPlan(config, rng)) img = applyRandAugmentOp(op, img, magnitude, rng, fill);
   return img;
 }
 
