@@ -163,5 +163,52 @@ for (const backend of ['cpu', 'wasm'] as const) {
       tf.dispose([x, want, lp]);
       model.dispose();
     });
+
+    it('a TF.js GraphModel (converter format) becomes a teacher', async () => {
+      // A hand-written graph: logits = mean_{h,w}(x) · W + b, with its constants in one weight shard.
+      const dir = mkdtempSync(join(tmpdir(), 'tfjs-graph-'));
+      const ty = (t: string) => ({ type: t });
+      const node = (name: string, op: string, attr: object, input?: string[]) => ({ name, op, attr, ...(input ? { input } : {}) });
+      const konst = (name: string, dtype: string, dims: number[]) =>
+        node(name, 'Const', { value: { tensor: { dtype, tensorShape: { dim: dims.map((d) => ({ size: String(d) })) } } }, dtype: ty(dtype) });
+      const topology = {
+        node: [
+          node('x', 'Placeholder', { dtype: ty('DT_FLOAT'), shape: { shape: { dim: [-1, 8, 8, 3].map((d) => ({ size: String(d) })) } } }),
+          konst('axes', 'DT_INT32', [2]),
+          konst('w', 'DT_FLOAT', [3, 4]),
+          konst('b', 'DT_FLOAT', [4]),
+          node('mean', 'Mean', { keep_dims: { b: false }, T: ty('DT_FLOAT'), Tidx: ty('DT_INT32') }, ['x', 'axes']),
+          node('mm', 'MatMul', { transpose_a: { b: false }, transpose_b: { b: false }, T: ty('DT_FLOAT') }, ['mean', 'w']),
+          node('logits', 'BiasAdd', { T: ty('DT_FLOAT'), data_format: { s: Buffer.from('NHWC').toString('base64') } }, ['mm', 'b']),
+        ],
+        library: {},
+        versions: { producer: 1 },
+      };
+      const W = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+      const B = [0.5, -0.5, 1, 0];
+      const bin = new Uint8Array(8 + 48 + 16);
+      new Int32Array(bin.buffer, 0, 2).set([1, 2]);
+      new Float32Array(bin.buffer, 8, 12).set(W);
+      new Float32Array(bin.buffer, 56, 4).set(B);
+      writeFileSync(join(dir, 'group1-shard1of1.bin'), bin);
+      const weights = [
+        { name: 'axes', shape: [2], dtype: 'int32' },
+        { name: 'w', shape: [3, 4], dtype: 'float32' },
+        { name: 'b', shape: [4], dtype: 'float32' },
+      ];
+      writeFileSync(
+        join(dir, 'model.json'),
+        JSON.stringify({ format: 'graph-model', modelTopology: topology, weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights }] }),
+      );
+      const teacher = await teacherFromTfjsModel(join(dir, 'model.json'));
+      expect(teacher.numClasses).toBe(4);
+      const x = pixels(6, [2, 8, 8, 3]);
+      const y = teacher.predict(x);
+      const m = (await x.array()).map((img) => [0, 1, 2].map((c) => img.flat().reduce((s, px) => s + px[c]!, 0) / 64));
+      const want = m.flatMap((row) => [0, 1, 2, 3].map((o) => row.reduce((s, v, c) => s + v * W[c * 4 + o]!, B[o]!)));
+      expect(maxAbsDiff(y.dataSync(), want)).toBeLessThan(1e-4);
+      expect(teacher.fingerprint()).toMatch(/^[0-9a-f]{64}$/);
+      tf.dispose([x, y]);
+    });
   });
 }

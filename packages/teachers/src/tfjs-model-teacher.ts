@@ -94,7 +94,12 @@ function modelWeights(model: TfjsModelLike): Array<[string, tf.Tensor]> {
   if (Array.isArray(layers.weights)) {
     return (layers.weights as Array<{ name: string; read(): tf.Tensor }>).map((w) => [w.name, w.read()]);
   }
-  if (layers.weights && typeof layers.weights === 'object') return Object.entries(layers.weights as tf.NamedTensorMap);
+  // A GraphModel's weights map each node name to a list of tensors.
+  if (layers.weights && typeof layers.weights === 'object') {
+    return Object.entries(layers.weights as Record<string, tf.Tensor | tf.Tensor[]>).flatMap(([k, v]) =>
+      Array.isArray(v) ? v.map((t, i): [string, tf.Tensor] => [`${k}:${i}`, t]) : [[k, v] as [string, tf.Tensor]],
+    );
+  }
   return [];
 }
 
