@@ -119,8 +119,8 @@ export class AdamW {
   private slotFor(name: string, p: tf.Variable): Slot {
     let slot = this.slots.get(name);
     if (slot === undefined) {
-      // Variables are not tracked by tidy, so the slots created here outlive the update: created once, then reused.
-      slot = { step: 0, expAvg: tf.variable(tf.zerosLike(p), false), expAvgSq: tf.variable(tf.zerosLike(p), false) };
+      // Created once, on a parameter's first update (as PyTorch does), then updated in place.
+      slot = { step: 0, expAvg: variableFrom(new Float32Array(p.size), p.shape), expAvgSq: variableFrom(new Float32Array(p.size), p.shape) };
       this.slots.set(name, slot);
     }
     return slot;
