@@ -100,7 +100,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
         o.step(g, 0.01);
         for (const t of g.values()) t.dispose();
       };
-      for (let i = 0; i < 3; i++) run(a.opt, i);
+      const fresh = tf.memory().numTensors;
+      run(a.opt, 0);
+      // the first update creates exactly two moment tensors per parameter, nothing else
+      expect(tf.memory().numTensors).toBe(fresh + 2 * a.vars.size);
+      for (let i = 1; i < 3; i++) run(a.opt, i);
       // copy the weights and the optimiser state into b
       for (const [k, v] of a.vars) b.vars.get(k)!.assign(v);
       b.opt.loadState(a.opt.state());
