@@ -127,6 +127,8 @@ describe('DataLoader with worker threads', () => {
     // Each index appears three times in a row of the RA order: copies must still be augmented differently.
     const first = results[0]!;
     expect(first.indices[0]![0]).toBe(first.indices[0]![1]);
+    const pix = 16 * 16 * 3;
+    expect(first.images[0]!.subarray(0, pix)).not.toEqual(first.images[0]!.subarray(pix, 2 * pix));
     expect(results[1]).toEqual(results[0]);
     expect(results[2]).toEqual(results[0]);
   });
