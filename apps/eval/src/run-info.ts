@@ -1,0 +1,134 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { DeitError, type Normalization } from '@deitjs/core';
+
+/** The `format` of a run.json this version reads. */
+export const RUN_FORMAT = 'deitjs-run/1';
+
+/** The data sets deit-train reads. */
+export const RUN_DATA_SETS = ['mnist', 'imagefolder', 'cifar10', 'cifar100'] as const;
+
+/** How a run read its data (so that evaluation rebuilds the same test set). */
+export interface RunDataInfo {
+  /** `mnist` or the path given to `--data`. */
+  data: string;
+  /** The kind of data set. */
+  dataSet: (typeof RUN_DATA_SETS)[number];
+  /** Seed of the run (and of the MNIST split). */
+  seed: number;
+  /** MNIST training digits per class. */
+  trainPerClass?: number;
+  /** MNIST test digits per class. */
+  testPerClass?: number;
+  /** Zero padding around MNIST digits. */
+  pad?: number;
+}
+
+/** A deit-train run directory's `run.json`, validated, plus where it was read from. */
+export interface RunInfo {
+  /** The run directory. */
+  dir: string;
+  /** A student (DeiT of `createModel`) or a CNN teacher (of `createConvNet`). */
+  kind: 'student' | 'teacher';
+  /** Registry name of the architecture. */
+  model: string;
+  /** Classes of the classifier. */
+  numClasses: number;
+  /** Input size in pixels. */
+  imgSize: number;
+  /** Whether the model has a distillation head. */
+  distilled: boolean;
+  /** The data the run trained on. */
+  data: RunDataInfo;
+  /** The input normalisation the model was trained with. */
+  normalization: Normalization;
+  /** The run directory of the teacher this student was distilled from, as recorded. */
+  teacherRun?: string;
+}
+
+function fail(file: string, message: string): never {
+  throw new DeitError('E_RUN', `${file}: ${message}`);
+}
+
+type Json = Record<string, unknown>;
+
+function field<T>(file: string, obj: Json, key: string, what: string, ok: (v: unknown) => v is T, optional?: false): T;
+function field<T>(file: string, obj: Json, key: string, what: string, ok: (v: unknown) => v is T, optional: true): T | undefined;
+function field<T>(file: string, obj: Json, key: string, what: string, ok: (v: unknown) => v is T, optional = false): T | undefined {
+  const v = obj[key];
+  if (v === undefined && optional) return undefined;
+  if (!ok(v)) fail(file, `"${key}" must be ${what}, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
+  return v;
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string' && v !== '';
+const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+const isPositiveInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
+const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isTriple = (positive: boolean) => (v: unknown): v is [number, number, number] =>
+  Array.isArray(v) && v.length === 3 && v.every((x) => Number.isFinite(x) && (!positive || (x as number) > 0));
+const oneOf = <T extends string>(choices: readonly T[]) => (v: unknown): v is T => (choices as readonly unknown[]).includes(v);
+
+/**
+ * Reads and validates `run.json` of a deit-train run directory. A missing directory or file, bad JSON or a bad field
+ * throws a DeitError (code `E_RUN`) naming the directory or file and the field.
+ */
+export function readRunInfo(dir: string): RunInfo {
+  if (!existsSync(dir)) fail(dir, 'no such run directory');
+  if (!statSync(dir).isDirectory()) fail(dir, 'is not a directory (give the run directory deit-train wrote)');
+  const file = join(dir, 'run.json');
+  if (!existsSync(file)) fail(file, 'missing: not a deit-train run directory');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    fail(file, `is not valid JSON (${(err as Error).message})`);
+  }
+  if (!isObject(parsed)) fail(file, 'must hold a JSON object');
+  const format = parsed.format;
+  if (format !== RUN_FORMAT) fail(file, `"format" must be "${RUN_FORMAT}", got ${JSON.stringify(format)}`);
+  const data = field(file, parsed, 'data', 'an object', isObject);
+  const norm = field(file, parsed, 'normalization', 'an object {mean, std}', isObject);
+  const dataFile = `${file} data`;
+  const info: RunInfo = {
+    dir,
+    kind: field(file, parsed, 'kind', '"student" or "teacher"', oneOf(['student', 'teacher'] as const)),
+    model: field(file, parsed, 'model', 'a model name', isString),
+    numClasses: field(file, parsed, 'numClasses', 'a positive integer', isPositiveInt),
+    imgSize: field(file, parsed, 'imgSize', 'a positive integer', isPositiveInt),
+    distilled: field(file, parsed, 'distilled', 'true or false', isBool),
+    data: {
+      data: field(dataFile, data, 'data', '"mnist" or a path', isString),
+      dataSet: field(dataFile, data, 'dataSet', RUN_DATA_SETS.join(' | '), oneOf(RUN_DATA_SETS)),
+      seed: field(dataFile, data, 'seed', 'a non-negative integer', isCount),
+    },
+    normalization: {
+      mean: field(`${file} normalization`, norm, 'mean', 'three numbers', isTriple(false)),
+      std: field(`${file} normalization`, norm, 'std', 'three positive numbers', isTriple(true)),
+    },
+  };
+  for (const key of ['trainPerClass', 'testPerClass', 'pad'] as const) {
+    const v = field(dataFile, data, key, 'a non-negative integer', isCount, true);
+    if (v !== undefined) info.data[key] = v;
+  }
+  const teacherRun = field(file, parsed, 'teacherRun', 'a directory', isString, true);
+  if (teacherRun !== undefined) info.teacherRun = teacherRun;
+  if (info.kind === 'teacher' && info.distilled) fail(file, '"distilled" must be false for a teacher run');
+  return info;
+}
+
+/** The path of a file of the run directory; a DeitError naming it when it is absent. */
+export function runFile(info: RunInfo, name: string): string {
+  const file = join(info.dir, name);
+  if (!existsSync(file)) fail(file, 'missing from the run directory');
+  return file;
+}
+
+/** The teacher run directory a student's run.json records: as written, else relative to the student's run directory. */
+export function teacherRunDir(info: RunInfo): string | undefined {
+  const t = info.teacherRun;
+  if (t === undefined) return undefined;
+  if (isAbsolute(t) || existsSync(t)) return t;
+  return resolve(info.dir, t);
+}

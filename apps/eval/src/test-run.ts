@@ -1,0 +1,89 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Normalization, toFloat32, writeSafetensors } from '@deitjs/core';
+import { createModel } from '@deitjs/models';
+import { createConvNet } from '@deitjs/teachers';
+import type { RunDataInfo } from './run-info.js';
+
+/** What {@link makeRun} writes into run.json besides the model. */
+export interface TestRunOptions {
+  kind?: 'student' | 'teacher';
+  seed?: number;
+  data?: RunDataInfo;
+  normalization?: Normalization;
+  teacherRun?: string;
+  /**
+   * Make an untrained DeiT's predictions vary from image to image: zero cls/dist tokens and position embedding (the
+   * prefix tokens then carry only what attention gathers from the patches) and heads scaled up.
+   */
+  inputDependent?: boolean;
+}
+
+/** A tiny MNIST split (3 test digits per class) for fast tests. */
+export const TINY_MNIST: RunDataInfo = { data: 'mnist', dataSet: 'mnist', seed: 4, trainPerClass: 5, testPerClass: 3, pad: 2 };
+
+/**
+ * Writes a deit-train-shaped run directory (untrained weights of `model`, run.json) for tests; the backend must be
+ * initialised. Returns the directory.
+ */
+export function makeRun(dir: string, model: string, o: TestRunOptions = {}): string {
+  mkdirSync(dir, { recursive: true });
+  const kind = o.kind ?? 'student';
+  const net = kind === 'student' ? createModel(model, { seed: o.seed ?? 1 }) : createConvNet(model, { seed: o.seed ?? 1 });
+  try {
+    const sd = net.stateDict();
+    if (o.inputDependent) {
+      for (const [key, t] of sd) {
+        const gain = key === 'head.weight' || key === 'head_dist.weight' ? 50 : ['cls_token', 'dist_token', 'pos_embed'].includes(key) ? 0 : 1;
+        if (gain !== 1) sd.set(key, { ...t, data: Float32Array.from(toFloat32(t), (v) => v * gain) });
+      }
+    }
+    writeSafetensors(join(dir, 'model.safetensors'), sd, { format: 'pt' });
+    const run = {
+      format: 'deitjs-run/1',
+      kind,
+      model,
+      numClasses: net.numClasses,
+      imgSize: 32,
+      distilled: net.distilled,
+      data: o.data ?? TINY_MNIST,
+      normalization: o.normalization ?? { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+      ...(o.teacherRun ? { teacherRun: o.teacherRun } : {}),
+    };
+    writeFileSync(join(dir, 'run.json'), JSON.stringify(run, null, 2));
+  } finally {
+    net.dispose();
+  }
+  return dir;
+}
+
+/**
+ * The images and labels of an MNIST run's split, loaded straight from the data set and normalised here (not through
+ * the transforms deit-eval uses), as one NHWC float array: the independent side of the tests.
+ */
+export async function referenceMnist(
+  data: RunDataInfo,
+  normalization: Normalization,
+  split: 'train' | 'test' = 'test',
+): Promise<{ images: Float32Array; labels: number[]; n: number }> {
+  const { mnistDataset } = await import('@deitjs/data');
+  const ds = mnistDataset({ split, seed: data.seed, trainPerClass: data.trainPerClass, testPerClass: data.testPerClass, pad: data.pad });
+  const px = 32 * 32 * 3;
+  const images = new Float32Array(ds.length * px);
+  const labels: number[] = [];
+  for (let i = 0; i < ds.length; i++) {
+    const { image, label } = await ds.get(i);
+    if (image.width !== 32 || image.height !== 32) throw new Error(`expected a 32×32 digit, got ${image.width}×${image.height}`);
+    for (let k = 0; k < px; k++) images[i * px + k] = (image.data[k]! / 255 - normalization.mean[k % 3]!) / normalization.std[k % 3]!;
+    labels.push(label);
+  }
+  return { images, labels, n: ds.length };
+}
+
+/** Indices of the `k` largest values of a row (ties: the lower index first). */
+export function topIndices(row: ArrayLike<number>, k: number): number[] {
+  return Array.from(row, (v, i) => [v, i] as const)
+    .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+    .slice(0, k)
+    .map(([, i]) => i);
+}
