@@ -19,9 +19,10 @@ function wasmKernel(name: string): KernelFn {
 
 /**
  * The filter gradient of an NHWC conv2d, dW[i, j, c, o] = Σ_{n,y,x} xpad[n, y·s + i, x·s + j, c] · dy[n, y, x, o],
- * computed from kernels the wasm backend has: for each filter tap (i, j) dyᵀ `[O, N·OH·OW]` times a strided slice
- * of the padded input `[N·OH·OW, C]` (one matMul), the kh·kw `[O, C]` blocks then arranged in HWIO order. It
- * needs no im2col buffer: each tap's slice is freed before the next is cut.
+ * computed as a *forward* convolution, which wasm runs fast (XNNPACK): with the images' channels as the batch
+ * and the batch as the channels, X' = xpadᵀ `[C, Hp, Wp, N]` convolved with dy as the filter, F' = `[OH, OW, N, O]`,
+ * at dilation s gives `[C, kh, kw, O]` — one transpose away from HWIO. Measured 1.5–9× faster here than
+ * per-tap strided slices with matMuls (the strided copies dominated those).
  */
 function conv2dFilterGradWasm({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): TensorInfo {
   const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
@@ -37,8 +38,7 @@ function conv2dFilterGradWasm({ inputs, backend, attrs }: { inputs: tf.NamedTens
     false,
     'channelsLast',
   );
-  const { batchSize: n, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
-  const { inChannels: cin, outChannels: cout } = info;
+  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, inChannels: cin, outChannels: cout } = info;
   const { top, bottom, left, right } = info.padInfo;
   const run = (name: string, ins: tf.NamedTensorInfoMap, at: tf.NamedAttrMap): TensorInfo => wasmKernel(name)({ inputs: ins, backend, attrs: at }) as TensorInfo;
   const free = (t: TensorInfo): void => {
@@ -49,48 +49,24 @@ function conv2dFilterGradWasm({ inputs, backend, attrs }: { inputs: tf.NamedTens
     top + bottom + left + right > 0
       ? run('PadV2', { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 } as unknown as tf.NamedAttrMap)
       : x;
-  const m = n * oh * ow;
-  // wasm's matMul with transposeA is several times slower than a transpose plus a plain matMul, so dy is
-  // transposed once to [O, M] and each tap computes dyᵀ·tap = [O, C]; the taps' [O, C] blocks are turned
-  // into HWIO by one small transpose at the end.
-  const dy2 = run('Reshape', { x: dy }, { shape: [1, m, cout] });
-  const dyT = run('Transpose', { x: dy2 }, { perm: [0, 2, 1] });
-  free(dy2);
-  const blocks: TensorInfo[] = [];
-  for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      const whole = i === 0 && j === 0 && sh === 1 && sw === 1 && padded.shape[1] === oh && padded.shape[2] === ow;
-      const tap = whole
-        ? padded
-        : run(
-            'StridedSlice',
-            { x: padded },
-            {
-              begin: [0, i, j, 0],
-              end: [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, cin],
-              strides: [1, sh, sw, 1],
-              beginMask: 0,
-              endMask: 0,
-              ellipsisMask: 0,
-              newAxisMask: 0,
-              shrinkAxisMask: 0,
-            },
-          );
-      const tap3 = run('Reshape', { x: tap }, { shape: [1, m, cin] });
-      blocks.push(run('BatchMatMul', { a: dyT, b: tap3 }, { transposeA: false, transposeB: false }));
-      free(tap3);
-      if (tap !== padded) free(tap);
-    }
-  }
-  free(dyT);
+  const xT = run('Transpose', { x: padded }, { perm: [3, 1, 2, 0] });
   if (padded !== x) free(padded);
-  // blocks: kh·kw × [1, O, C] → [kh·kw, O, C] → [kh·kw, C, O] → [kh, kw, C, O].
-  const joined = blocks.length === 1 ? blocks[0]! : run('Concat', blocks as unknown as tf.NamedTensorInfoMap, { axis: 0 });
-  if (blocks.length > 1) for (const b of blocks) free(b);
-  const hwio = run('Transpose', { x: joined }, { perm: [0, 2, 1] });
-  free(joined);
-  const out = run('Reshape', { x: hwio }, { shape: [kh, kw, cin, cout] });
-  free(hwio);
+  const dyT = run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
+  const conv = run('Conv2D', { x: xT, filter: dyT }, {
+    strides: [1, 1],
+    pad: 'valid',
+    dataFormat: 'NHWC',
+    dilations: [sh, sw],
+    dimRoundingMode: undefined,
+  } as unknown as tf.NamedAttrMap);
+  free(xT);
+  free(dyT);
+  // Padding beyond what the last output row/column used (e.g. 'same' on odd sizes) leaves extra rows: drop them.
+  const exact = conv.shape[1] === kh && conv.shape[2] === kw;
+  const cropped = exact ? conv : run('Slice', { x: conv }, { begin: [0, 0, 0, 0], size: [cin, kh, kw, cout] });
+  if (!exact) free(conv);
+  const out = run('Transpose', { x: cropped }, { perm: [1, 2, 0, 3] });
+  free(cropped);
   return out;
 }
 
