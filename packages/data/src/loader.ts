@@ -125,7 +125,7 @@ export class DataLoader implements BatchSource {
       next++;
     };
     let skipped = 0;
-    const sources: string[] = [];
+    const examples: string[] = [];
     try {
       for (let b = 0; b < nb; b++) {
         while (next < nb && inflight.length < prefetch) launch();
@@ -133,7 +133,7 @@ export class DataLoader implements BatchSource {
         if (host.skipped.length > 0) {
           skipped += host.skipped.length;
           this.skipped += host.skipped.length;
-          for (const s of host.skipped) if (sources.length < 5) sources.push(s.message);
+          for (const s of host.skipped) if (examples.length < 5) examples.push(s.message);
         }
         const batch = this.toBatch(host, epoch, b);
         if (batch) yield batch;
@@ -141,7 +141,7 @@ export class DataLoader implements BatchSource {
     } finally {
       if (skipped > 0) {
         const warn = this.options.onWarning ?? ((m: string) => console.warn(m));
-        warn(`@deitjs/data: skipped ${skipped} unreadable sample(s) in epoch ${epoch}, e.g. ${sources.join('; ')}`);
+        warn(`@deitjs/data: skipped ${skipped} unreadable sample(s) in epoch ${epoch}, e.g. ${examples.join('; ')}`);
       }
     }
   }
