@@ -25,7 +25,7 @@ export interface DeitTrainTransformSpec {
   ratio?: [number, number];
   /** Horizontal flip probability (default 0.5). */
   hflip?: number;
-  /** timm auto-augment string (default `rand-m9-mstd0.5-inc1`); null or '' disables it. */
+  /** timm auto-augment string (default `rand-m9-mstd0.5-inc1`); null, '' or 'none' disables it. */
   autoAugment?: string | null;
   /** ColorJitter strength, only used without auto-augment, as timm (default 0.3). */
   colorJitter?: number;
@@ -103,7 +103,7 @@ export function createTransform(spec: TransformSpec): ImageTransform {
     case 'deit-train': {
       const size = checkSize(spec.size ?? 224, 'size');
       const aaString = spec.autoAugment === undefined ? 'rand-m9-mstd0.5-inc1' : spec.autoAugment;
-      const aa = aaString ? parseRandAugment(aaString) : undefined;
+      const aa = aaString && aaString.toLowerCase() !== 'none' ? parseRandAugment(aaString) : undefined;
       const cj = spec.colorJitter ?? 0.3;
       const hflip = spec.hflip ?? 0.5;
       const reprob = spec.reprob ?? 0.25;

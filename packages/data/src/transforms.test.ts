@@ -193,6 +193,7 @@ describe('createTransform', () => {
   for (const spec of [
     { kind: 'deit-train', size: 32 },
     { kind: 'deit-train', size: 32, autoAugment: null, colorJitter: 0.4 },
+    { kind: 'deit-train', size: 32, autoAugment: 'none', reprob: 0 },
     { kind: 'three-augment', size: 32 },
     { kind: 'three-augment', size: 32, src: true },
     { kind: 'eval', size: 32 },
