@@ -71,6 +71,7 @@ export interface TrainOptions {
   resume: string;
   backend: string;
   evalEvery: number;
+  epochScale: number;
 }
 
 /** The option table: one line per option; names are deit's (`--batch-size`), camelCase in config files. */
@@ -124,6 +125,7 @@ export const OPTION_DEFS: readonly OptionDef[] = [
   { key: 'resume', kind: 'string', help: 'resume from a run directory (or its checkpoint-last)' },
   { key: 'backend', kind: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], help: 'TF.js backend (default: DEIT_BACKEND or auto)' },
   { key: 'evalEvery', kind: 'int', min: 1, help: 'evaluate every N epochs' },
+  { key: 'epochScale', kind: 'number', gt: 0, help: 'main job only: scale its epochs (1 = the recipe; 0.1 for a quick look)' },
 ];
 
 /** deit's defaults, adapted where deitjs has no equivalent (no distributed run: repeated aug off). */
@@ -177,6 +179,7 @@ export const DEFAULT_OPTIONS: TrainOptions = {
   resume: '',
   backend: '',
   evalEvery: 1,
+  epochScale: 1,
 };
 
 const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -1,0 +1,190 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ConfigError, type Module, type Teacher, tf } from '@deitjs/core';
+import { baseCriterion, distillationLoss, type DistillationType } from '@deitjs/losses';
+import { createModel, listModels } from '@deitjs/models';
+import { createConvNet, createTeacher, listTeachers, teacherFromClassifier } from '@deitjs/teachers';
+import { type EvalMetrics, RUN_FILES, type Student, Trainer } from '@deitjs/trainer';
+import { buildRunData } from './data-setup.js';
+import type { TrainIO } from './io.js';
+import type { TrainOptions } from './options.js';
+import { type RunInfo, readRunInfo, writeRunInfo } from './run-info.js';
+
+/** What one training run produced. */
+export interface TrainRunResult {
+  /** The run directory. */
+  runDir: string;
+  /** `run.json` of the run. */
+  info: RunInfo;
+  /** Trainable parameters of the model. */
+  numParams: number;
+  /** Epochs completed. */
+  epochs: number;
+  /** Whether it was stopped early (Ctrl-C). */
+  stopped: boolean;
+  /** Wall time of training (evaluations included) in seconds. */
+  seconds: number;
+  /** Training images per second (images seen ÷ training time, evaluations excluded). */
+  imagesPerSecond: number;
+  /** The last evaluation. */
+  lastEval: EvalMetrics | undefined;
+}
+
+const isStudentModel = (name: string): boolean => listModels().includes(name);
+const isTeacherModel = (name: string): boolean => listTeachers().some((t) => t.name === name);
+
+/** A registered DeiT or convnet by name, for training. */
+function buildModel(options: TrainOptions, numClasses: number): { model: Student & Module; kind: RunInfo['kind']; distilled: boolean } {
+  if (isStudentModel(options.model)) {
+    const model = createModel(options.model, { numClasses, imgSize: options.inputSize, dropPathRate: options.dropPath, seed: options.seed });
+    return { model, kind: 'student', distilled: model.distilled };
+  }
+  if (isTeacherModel(options.model)) {
+    return { model: createConvNet(options.model, { numClasses, seed: options.seed }), kind: 'teacher', distilled: false };
+  }
+  throw new ConfigError('--model', `unknown model "${options.model}" (DeiT: ${listModels().join(', ')}; convnets: ${listTeachers().map((t) => t.name).join(', ')})`);
+}
+
+/** A teacher loaded from a run directory of deit-train (a trained convnet or DeiT). */
+export function teacherFromRun(dir: string, numClasses: number): { teacher: Teacher; dispose(): void } {
+  const info = readRunInfo(dir);
+  const weights = join(dir, RUN_FILES.model);
+  if (!existsSync(weights)) throw new ConfigError('--teacher-run', `${dir} has no ${RUN_FILES.model} (did its training finish?)`);
+  if (info.numClasses !== numClasses) throw new ConfigError('--teacher-run', `the teacher has ${info.numClasses} classes, the student ${numClasses}`);
+  if (info.kind === 'teacher') {
+    const t = createTeacher(info.model, { weights, numClasses });
+    return { teacher: t, dispose: () => t.model.dispose() };
+  }
+  const m = createModel(info.model, { weights, numClasses, imgSize: info.imgSize, dropPathRate: 0 });
+  return { teacher: teacherFromClassifier(m, { name: info.model }), dispose: () => m.dispose() };
+}
+
+function buildTeacher(options: TrainOptions, numClasses: number): { teacher: Teacher; dispose(): void; info: Pick<RunInfo, 'teacher' | 'teacherRun'> } | undefined {
+  if (options.distillationType === 'none') return undefined;
+  if (options.teacherRun !== '') {
+    return { ...teacherFromRun(options.teacherRun, numClasses), info: { teacherRun: resolve(options.teacherRun) } };
+  }
+  if (options.teacherWeights === '') {
+    throw new ConfigError('--teacher-weights', `distillation "${options.distillationType}" needs a trained teacher: --teacher NAME --teacher-weights FILE, or --teacher-run DIR`);
+  }
+  const t = createTeacher(options.teacher, { weights: options.teacherWeights, numClasses });
+  return { teacher: t, dispose: () => t.model.dispose(), info: { teacher: options.teacher } };
+}
+
+/** A fresh run directory name under `runs/` when `--output` is not given. */
+export function defaultRunDir(label: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  return join('runs', `${label}-${stamp}`);
+}
+
+/** Trains one model as the options describe: data, model, optional teacher, loss, trainer, run directory. */
+export async function runTraining(options: TrainOptions, io: TrainIO, hooks: { label?: string } = {}): Promise<TrainRunResult> {
+  const data = buildRunData(options);
+  const { model, kind, distilled } = buildModel(options, data.numClasses);
+  let teacher: ReturnType<typeof buildTeacher>;
+  try {
+    if (options.distillationType !== 'none' && !distilled) {
+      throw new ConfigError('--distillation-type', `${options.model} has no distillation head; use a *_distilled_* model or --distillation-type none`);
+    }
+    teacher = buildTeacher(options, data.numClasses);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  const runDir = options.resume !== '' ? options.resume.replace(/\/checkpoint-last\.safetensors$/, '') : options.output || defaultRunDir(hooks.label ?? options.model);
+  mkdirSync(runDir, { recursive: true });
+  const info: RunInfo = {
+    format: 'deitjs-run/1',
+    kind,
+    model: options.model,
+    numClasses: data.numClasses,
+    imgSize: options.inputSize,
+    distilled,
+    data: data.info,
+    normalization: data.normalization,
+    ...(teacher?.info ?? {}),
+  };
+  writeRunInfo(runDir, info);
+  const base = baseCriterion({ mixup: options.mixup > 0 || options.cutmix > 0, smoothing: options.smoothing, bceLoss: options.bceLoss });
+  const loss = distillationLoss({
+    base,
+    type: options.distillationType as DistillationType,
+    alpha: options.distillationAlpha,
+    tau: options.distillationTau,
+  });
+  const betas = options.optBetas.split(',').map(Number);
+  if (betas.length !== 2 || betas.some((b) => !(b >= 0 && b < 1))) throw new ConfigError('--opt-betas', `expected two numbers in [0, 1) as "b1,b2", got "${options.optBetas}"`);
+  let images = 0;
+  let trainMs = 0;
+  let stepStart = performance.now();
+  const trainer = new Trainer({
+    student: model,
+    loss,
+    train: data.train,
+    eval: data.eval,
+    teacher: teacher?.teacher,
+    epochs: options.epochs,
+    seed: options.seed,
+    lr: options.lr,
+    batchSize: options.batchSize,
+    unscaleLr: options.unscaleLr,
+    minLr: options.minLr,
+    warmupLr: options.warmupLr,
+    warmupEpochs: options.warmupEpochs,
+    lrStepping: 'step',
+    weightDecay: options.weightDecay,
+    betas: [betas[0]!, betas[1]!],
+    eps: options.optEps,
+    ...(options.clipGrad > 0 ? { clipGrad: options.clipGrad } : {}),
+    accumulation: options.accumSteps,
+    ...(options.modelEma ? { emaDecay: options.modelEmaDecay } : {}),
+    runDir,
+    resume: options.resume !== '',
+    handleSignals: true,
+    evalEvery: options.evalEvery,
+    progress: { stream: io.stderr, tty: io.stderr.isTTY === true },
+    config: { app: 'deit-train', options: { ...options }, run: info },
+    hooks: {
+      onStep(s) {
+        const now = performance.now();
+        trainMs += now - stepStart;
+        stepStart = now;
+        images += s.images;
+      },
+      onEpochEnd() {
+        // The epoch's evaluation is not training time.
+        stepStart = performance.now();
+      },
+    },
+  });
+  const t0 = performance.now();
+  const before = tf.memory().numTensors;
+  try {
+    const result = await trainer.run();
+    const seconds = (performance.now() - t0) / 1000;
+    const leaked = tf.memory().numTensors - before;
+    if (leaked > 0) io.stderr.write(`deit-train: note: ${leaked} tensors more than before training (optimizer state)\n`);
+    return {
+      runDir,
+      info,
+      numParams: model.numParams(),
+      epochs: result.epochsCompleted,
+      stopped: result.stopped,
+      seconds,
+      imagesPerSecond: trainMs > 0 ? images / (trainMs / 1000) : 0,
+      lastEval: result.lastEval,
+    };
+  } finally {
+    trainer.dispose();
+    model.dispose();
+    teacher?.dispose();
+    await data.train.close();
+    await data.eval.close();
+  }
+}
+
+/** The accuracy a run's summary shows: mean of the heads (or the only head), cls and dist heads when distilled. */
+export function headAccuracies(m: EvalMetrics | undefined): { mean?: number; cls?: number; dist?: number; teacherAgreement?: number } {
+  if (!m) return {};
+  return { mean: m.top1, cls: m.cls?.top1, dist: m.dist?.top1 };
+}
