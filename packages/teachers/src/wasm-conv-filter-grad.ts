@@ -70,13 +70,115 @@ function conv2dFilterGradWasm({ inputs, backend, attrs }: { inputs: tf.NamedTens
   return out;
 }
 
+interface InputGradAttrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  inputShape: [number, number, number, number];
+}
+
+/**
+ * The input gradient of an NHWC conv2d as a forward convolution (stock wasm runs it as a plain loop, ~10× slower
+ * than its forward conv): dy with s−1 zeros inserted between rows and columns, padded by k−1−pad, convolved at
+ * stride 1 with the filter rotated by 180° and its in/out channels swapped.
+ */
+function conv2dInputGradWasm({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap }): TensorInfo {
+  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+  const a = attrs as unknown as InputGradAttrs;
+  if (a.dataFormat === 'NCHW') throw new ShapeError('dataFormat', 'the wasm Conv2DBackpropInput supports NHWC only');
+  const info = tf.backend_util.computeConv2DInfo(a.inputShape, filter.shape as [number, number, number, number], a.strides, 1, a.pad, a.dimRoundingMode, false, 'channelsLast');
+  const { batchSize: n, inHeight: h, inWidth: w, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
+  const { filterHeight: kh, filterWidth: kw, inChannels: cin, outChannels: cout } = info;
+  const { top, left } = info.padInfo;
+  const run = (name: string, ins: tf.NamedTensorInfoMap, at: tf.NamedAttrMap): TensorInfo => wasmKernel(name)({ inputs: ins, backend, attrs: at }) as TensorInfo;
+  const free = (t: TensorInfo): void => {
+    backend.disposeData(t.dataId);
+  };
+  const owned: TensorInfo[] = [];
+  const keep = (t: TensorInfo): TensorInfo => {
+    owned.push(t);
+    return t;
+  };
+  try {
+    // Zero insertion, one spatial axis at a time with rank-4 pads: [N·OH, OW, 1, O] → pad → [N, OH, OW·s, O], etc.
+    let d = dy;
+    if (sw > 1) {
+      const r = keep(run('Reshape', { x: d }, { shape: [n * oh, ow, 1, cout] }));
+      const p = keep(run('PadV2', { x: r }, { paddings: [[0, 0], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 } as unknown as tf.NamedAttrMap));
+      d = keep(run('Reshape', { x: p }, { shape: [n, oh, ow * sw, cout] }));
+    }
+    const dw = sw > 1 ? ow * sw : ow;
+    if (sh > 1) {
+      const r = keep(run('Reshape', { x: d }, { shape: [n, oh, 1, dw * cout] }));
+      const p = keep(run('PadV2', { x: r }, { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0]], constantValue: 0 } as unknown as tf.NamedAttrMap));
+      d = keep(run('Reshape', { x: p }, { shape: [n, oh * sh, dw, cout] }));
+    }
+    const dh = sh > 1 ? oh * sh : oh;
+    // Rows needed: dx[h] reads padded rows h … h+kh−1, i.e. kh−1−top before the data and h+top−dh after it.
+    const before = [kh - 1 - top, kw - 1 - left];
+    const after = [h + top - dh, w + left - dw];
+    const padded = keep(
+      run(
+        'PadV2',
+        { x: d },
+        {
+          paddings: [[0, 0], [Math.max(0, before[0]!), Math.max(0, after[0]!)], [Math.max(0, before[1]!), Math.max(0, after[1]!)], [0, 0]],
+          constantValue: 0,
+        } as unknown as tf.NamedAttrMap,
+      ),
+    );
+    const cropped =
+      Math.min(before[0]!, before[1]!, after[0]!, after[1]!) < 0
+        ? keep(
+            run(
+              'Slice',
+              { x: padded },
+              { begin: [0, Math.max(0, -before[0]!), Math.max(0, -before[1]!), 0], size: [n, h + kh - 1, w + kw - 1, cout] },
+            ),
+          )
+        : padded;
+    const rotated = keep(
+      run(
+        'StridedSlice',
+        { x: filter },
+        {
+          begin: [kh - 1, kw - 1, 0, 0],
+          end: [0, 0, cin, cout],
+          strides: [-1, -1, 1, 1],
+          beginMask: 0,
+          endMask: 3,
+          ellipsisMask: 0,
+          newAxisMask: 0,
+          shrinkAxisMask: 0,
+        },
+      ),
+    );
+    const swapped = keep(run('Transpose', { x: rotated }, { perm: [0, 1, 3, 2] }));
+    return run('Conv2D', { x: cropped, filter: swapped }, {
+      strides: [1, 1],
+      pad: 'valid',
+      dataFormat: 'NHWC',
+      dilations: [1, 1],
+      dimRoundingMode: undefined,
+    } as unknown as tf.NamedAttrMap);
+  } finally {
+    for (const t of owned) free(t);
+  }
+}
+
 /**
  * Registers a `Conv2DBackpropFilter` kernel for the wasm backend, which ships without one (so conv filter
- * gradients, i.e. training any CNN, fail there). Idempotent; leaves an existing kernel alone.
- * Returns whether it registered the kernel.
+ * gradients, i.e. training any CNN, fail there), and replaces its slow `Conv2DBackpropInput` with the
+ * forward-conv form. Idempotent (an existing filter-gradient kernel means it already ran, or someone else
+ * provides one: both are then left alone). Returns whether it registered the kernels.
  */
 export function registerWasmConvFilterGrad(): boolean {
   if (tf.getKernel('Conv2DBackpropFilter', 'wasm') !== undefined) return false;
   tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2dFilterGradWasm as unknown as tf.KernelFunc });
+  // The stock input-gradient kernel exists but is a plain loop; replace it with the forward-conv form.
+  const stock = tf.getKernel('Conv2DBackpropInput', 'wasm');
+  if (stock !== undefined) tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
+  tf.registerKernel({ kernelName: 'Conv2DBackpropInput', backendName: 'wasm', kernelFunc: conv2dInputGradWasm as unknown as tf.KernelFunc });
   return true;
 }
