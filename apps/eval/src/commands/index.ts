@@ -2,3 +2,4 @@
 export { inspect } from './inspect.js';
 export { predict } from './predict.js';
 export { accuracy } from './accuracy.js';
+export { analyze } from './analyze.js';
