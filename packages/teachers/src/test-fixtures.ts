@@ -31,6 +31,7 @@ export function fixtureInputs(io: StateDict): tf.Tensor4D {
 interface ManifestEntry {
   model?: string;
   outputs?: Record<string, { suggested_atol: number }>;
+  checks?: Record<string, unknown>;
 }
 let manifest: ManifestEntry[] | undefined;
 
@@ -38,6 +39,13 @@ let manifest: ManifestEntry[] | undefined;
 export function suggestedAtol(model: string, key: string): number | undefined {
   manifest ??= (JSON.parse(readFileSync(fixturePath('MANIFEST.json'), 'utf8')) as { fixtures: ManifestEntry[] }).fixtures;
   return manifest.find((f) => f.model === model)?.outputs?.[key]?.suggested_atol;
+}
+
+/** A numeric `checks.<name>` value of fixture `model` in the manifest. */
+export function manifestCheck(model: string, name: string): number | undefined {
+  suggestedAtol(model, 'logits');
+  const v = manifest!.find((f) => f.model === model)?.checks?.[name];
+  return typeof v === 'number' ? v : undefined;
 }
 
 /** Relative L2 tolerance of the PyTorch parity checks. */
