@@ -29,6 +29,10 @@ export interface MainJobOptions {
   distillationType: 'hard' | 'soft';
   /** Data loader worker threads. */
   numWorkers: number;
+  /** Override the recipe's training digits per class (tests use a handful). */
+  trainPerClass?: number;
+  /** Override the recipe's test digits per class. */
+  testPerClass?: number;
 }
 
 /** One row of the summary. */
@@ -45,8 +49,8 @@ function recipeOptions(job: MainJobOptions): TrainOptions {
     data: 'mnist',
     dataSet: 'mnist',
     inputSize: 32,
-    trainPerClass: MAIN_JOB_RECIPE.trainPerClass,
-    testPerClass: MAIN_JOB_RECIPE.testPerClass,
+    trainPerClass: job.trainPerClass ?? MAIN_JOB_RECIPE.trainPerClass,
+    testPerClass: job.testPerClass ?? MAIN_JOB_RECIPE.testPerClass,
     batchSize: MAIN_JOB_RECIPE.batchSize,
     seed: job.seed,
     numWorkers: job.numWorkers,
