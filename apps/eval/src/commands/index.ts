@@ -3,3 +3,4 @@ export { inspect } from './inspect.js';
 export { predict } from './predict.js';
 export { accuracy } from './accuracy.js';
 export { analyze } from './analyze.js';
+export { bench } from './bench.js';

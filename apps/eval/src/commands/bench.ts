@@ -1,0 +1,207 @@
+import { ConfigError, Rng, type Teacher, loadStateDictFile, tf } from '@deitjs/core';
+import { type DistillationType, baseCriterion, distillationLoss } from '@deitjs/losses';
+import { type DeiT, createModel, listModels } from '@deitjs/models';
+import { createTeacher, listTeachers } from '@deitjs/teachers';
+import { AdamW, paramGroups } from '@deitjs/trainer';
+import { type Command, useBackend } from '../command.js';
+import { choiceFlag, intFlag, noPositionals, stringFlag } from '../flags.js';
+import { formatCount, formatTable } from '../table.js';
+
+/** Throughput of one phase. */
+export interface PhaseTiming {
+  /** Images per second over the timed steps (the warm-up step excluded). */
+  imagesPerSecond: number;
+  /** Mean wall time of a timed step in milliseconds. */
+  msPerStep: number;
+}
+
+/** The `bench --json` document. */
+export interface BenchReport {
+  model: string;
+  teacher: string | null;
+  distillationType: DistillationType;
+  backend: string;
+  batchSize: number;
+  imgSize: number;
+  numClasses: number;
+  /** Timed steps per phase (after one warm-up step). */
+  steps: number;
+  /** Trainable parameters of the student. */
+  parameters: number;
+  /** Forward + backward + AdamW update (+ the teacher's forward). */
+  train: PhaseTiming;
+  /** Eval-mode forward. */
+  inference: PhaseTiming;
+  /** Largest resident set size sampled after every step, in MiB. */
+  peakRssMiB: number;
+  /** `tf.memory().numTensors` before anything was built, while training (model + optimiser state), and after disposal. */
+  tensors: { before: number; training: number; after: number; growthPerStep: number };
+}
+
+const MIB = 1024 * 1024;
+
+/** `deit-eval bench`: training and inference images/s of a DeiT on the current backend. */
+export const bench: Command = {
+  name: 'bench',
+  summary: 'Training (fwd + bwd + AdamW, + teacher) and inference images/s, peak RSS and tensor counts on this backend',
+  usage: [
+    'Usage: deit-eval bench --model NAME [--teacher NAME] [--distillation-type hard|soft|none] [--batch-size N]',
+    '                       [--img-size S] [--num-classes N] [--steps N] [--weights FILE] [--teacher-weights FILE]',
+    '                       [--backend ...] [--json]',
+    '',
+    'Times training steps of a registered DeiT on random images (generated once, uploaded every step as a loader',
+    "would): the forward pass in training mode, deit's DistillationLoss (label-smoothed CE, alpha 0.5, tau 1), the",
+    'gradients (tf.variableGrads) and an AdamW update with timm\'s parameter groups, plus the teacher\'s forward pass',
+    'with --teacher (a ResNet/RegNet of @deitjs/teachers, random unless --teacher-weights); then eval-mode forward',
+    'passes. One warm-up step of each phase is not timed. --distillation-type defaults to hard with a teacher,',
+    'none without. Reports images/s, ms per step, the peak RSS (sampled after every step) and tf.memory()',
+    'tensor counts. Defaults: --batch-size 32, --steps 10, the model\'s size and class count.',
+  ].join('\n'),
+  options: {
+    model: { type: 'string' },
+    teacher: { type: 'string' },
+    'distillation-type': { type: 'string' },
+    'batch-size': { type: 'string' },
+    'img-size': { type: 'string' },
+    'num-classes': { type: 'string' },
+    steps: { type: 'string' },
+    weights: { type: 'string' },
+    'teacher-weights': { type: 'string' },
+  },
+  async run(args, io) {
+    noPositionals(args, 'bench');
+    const name = stringFlag(args, 'model', true, 'bench');
+    if (!listModels().includes(name)) throw new ConfigError('--model', `unknown model "${name}" (known: ${listModels().join(', ')})`);
+    const teacherName = stringFlag(args, 'teacher');
+    if (teacherName !== undefined && !listTeachers().some((t) => t.name === teacherName)) {
+      throw new ConfigError('--teacher', `unknown teacher "${teacherName}" (known: ${listTeachers().map((t) => t.name).join(', ')})`);
+    }
+    const type = choiceFlag(args, 'distillation-type', ['hard', 'soft', 'none'] as const) ?? (teacherName === undefined ? 'none' : 'hard');
+    if (type !== 'none' && teacherName === undefined) throw new ConfigError('--distillation-type', `${type} distillation needs --teacher`);
+    if (type === 'none' && teacherName !== undefined) throw new ConfigError('--teacher', 'is only used with --distillation-type hard or soft');
+    const batchSize = intFlag(args, 'batch-size') ?? 32;
+    const steps = intFlag(args, 'steps') ?? 10;
+    const imgSizeFlag = intFlag(args, 'img-size');
+    const numClassesFlag = intFlag(args, 'num-classes');
+    const weightsFile = stringFlag(args, 'weights');
+    const teacherWeights = stringFlag(args, 'teacher-weights');
+    if (teacherWeights !== undefined && teacherName === undefined) throw new ConfigError('--teacher', 'is required with --teacher-weights');
+    const weights = weightsFile === undefined ? undefined : loadStateDictFile(weightsFile);
+    const teacherSd = teacherWeights === undefined ? undefined : loadStateDictFile(teacherWeights);
+
+    await useBackend(args, io);
+    const warn = (m: string) => io.stderr.write(`deit-eval: warning: ${m}\n`);
+    const before = tf.memory().numTensors;
+    let peakRss = process.memoryUsage().rss;
+    const sampleRss = () => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    };
+    const numClasses = numClassesFlag ?? weights?.get('head.weight')?.shape[0];
+    const model: DeiT = createModel(name, { numClasses, imgSize: imgSizeFlag, weights, source: weightsFile, warn, seed: 0 });
+    let teacher: (Teacher & { dispose(): void }) | undefined;
+    let optimizer: AdamW | undefined;
+    let report: BenchReport;
+    try {
+      if (type !== 'none' && !model.distilled) throw new ConfigError('--distillation-type', `${name} has no distillation head; use a *_distilled_* model or none`);
+      if (teacherName !== undefined) {
+        teacher = createTeacher(teacherName, { numClasses: model.numClasses, weights: teacherSd, source: teacherWeights, warn });
+        if (teacher.numClasses !== model.numClasses) {
+          throw new ConfigError('--teacher-weights', `${teacherName} predicts ${teacher.numClasses} classes, the student ${model.numClasses}`);
+        }
+      }
+      const imgSize = model.config.imgSize;
+      const rng = new Rng(0);
+      const images = Float32Array.from({ length: batchSize * imgSize * imgSize * 3 }, () => rng.normal());
+      const labels = Int32Array.from({ length: batchSize }, () => rng.int(0, model.numClasses));
+      const shape: [number, number, number, number] = [batchSize, imgSize, imgSize, 3];
+      const variables = model.trainableVariables();
+      optimizer = new AdamW(variables, paramGroups(variables));
+      const loss = distillationLoss({ base: baseCriterion({ mixup: false, smoothing: 0.1 }), type });
+      const nameOf = new Map([...variables].map(([k, v]) => [v.name, k]));
+      const dropPathRng = rng.fork();
+
+      const trainStep = async (): Promise<void> => {
+        const x = tf.tensor4d(images, shape);
+        const y = tf.tensor1d(labels, 'int32');
+        const teacherLogits = teacher?.predict(x);
+        try {
+          const { value, grads } = tf.variableGrads(() => loss(model.apply(x, { training: true, rng: dropPathRng }), y, teacherLogits).loss, [...variables.values()]);
+          const named = new Map(Object.entries(grads).map(([k, g]) => [nameOf.get(k)!, g]));
+          optimizer!.step(named, 1e-4);
+          tf.dispose(Object.values(grads));
+          // Reading the loss waits for the whole step to finish on asynchronous backends.
+          await value.data();
+          value.dispose();
+        } finally {
+          tf.dispose([x, y, ...(teacherLogits ? [teacherLogits] : [])]);
+        }
+      };
+      const inferStep = async (): Promise<void> => {
+        const out = tf.tidy(() => model.apply(tf.tensor4d(images, shape), { training: false }) as tf.Tensor2D);
+        await out.data();
+        out.dispose();
+      };
+      const time = async (step: () => Promise<void>, afterWarmup?: () => void): Promise<PhaseTiming> => {
+        await step();
+        sampleRss();
+        afterWarmup?.();
+        let ms = 0;
+        for (let s = 0; s < steps; s++) {
+          const t0 = performance.now();
+          await step();
+          ms += performance.now() - t0;
+          sampleRss();
+        }
+        return { imagesPerSecond: (batchSize * steps * 1000) / ms, msPerStep: ms / steps };
+      };
+      let afterFirst = 0;
+      const train = await time(trainStep, () => {
+        afterFirst = tf.memory().numTensors;
+      });
+      const training = tf.memory().numTensors;
+      const inference = await time(inferStep);
+      report = {
+        model: name,
+        teacher: teacherName ?? null,
+        distillationType: type,
+        backend: tf.getBackend(),
+        batchSize,
+        imgSize,
+        numClasses: model.numClasses,
+        steps,
+        parameters: [...variables.values()].reduce((s, v) => s + v.size, 0),
+        train,
+        inference,
+        peakRssMiB: peakRss / MIB,
+        tensors: { before, training, after: Number.NaN, growthPerStep: (training - afterFirst) / steps },
+      };
+    } finally {
+      optimizer?.dispose();
+      teacher?.dispose();
+      model.dispose();
+    }
+    report.tensors.after = tf.memory().numTensors;
+    if (args.json) {
+      io.stdout.write(`${JSON.stringify(report)}\n`);
+      return 0;
+    }
+    const r = report;
+    io.stdout.write(
+      `${r.model}${r.teacher ? ` + teacher ${r.teacher} (${r.distillationType} distillation)` : ''} on ${r.backend}: batch ${r.batchSize}, ${r.imgSize} px, ${r.numClasses} classes, ${formatCount(r.parameters)} parameters, ${r.steps} timed steps\n\n`,
+    );
+    io.stdout.write(
+      formatTable(
+        ['phase', 'images/s', 'ms/step'],
+        [
+          ['train (fwd + bwd + AdamW)', r.train.imagesPerSecond.toFixed(1), r.train.msPerStep.toFixed(1)],
+          ['inference (eval forward)', r.inference.imagesPerSecond.toFixed(1), r.inference.msPerStep.toFixed(1)],
+        ],
+        [false, true, true],
+      ),
+    );
+    io.stdout.write(
+      `\npeak RSS ${r.peakRssMiB.toFixed(0)} MiB; tensors: ${r.tensors.before} before, ${r.tensors.training} while training (growth per step ${r.tensors.growthPerStep}), ${r.tensors.after} after\n`,
+    );
+    return 0;
+  },
+};
