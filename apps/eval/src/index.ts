@@ -3,3 +3,7 @@ export { type CliIO, processIO } from './cli-io.js';
 export { type Command, type CommandArgs, type CommandOptions, useBackend } from './command.js';
 export { formatTable, formatCount } from './table.js';
 export { inspectCheckpoint, type InspectReport, type InspectedTensor } from './commands/inspect.js';
+export { type AccuracyReport } from './commands/accuracy.js';
+export { type AnalysisReport, type HeadPercents, ANALYSIS_FILE, ANALYSIS_FORMAT } from './commands/analyze.js';
+export { type BenchReport, type PhaseTiming } from './commands/bench.js';
+export { type RunInfo, type RunDataInfo, RUN_FORMAT, readRunInfo } from './run-info.js';

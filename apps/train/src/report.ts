@@ -28,8 +28,27 @@ export interface LineChartOptions {
 // Colour-blind-safe palette (Okabe–Ito), so heads stay apart in print and for every reader.
 const COLOURS = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9'];
 const W = 600;
-const H = 320;
-const M = { left: 64, right: 16, top: 36, bottom: 64 };
+const H = 340;
+const M = { left: 64, right: 16, bottom: 64 };
+const LEGEND_ROW = 16;
+
+/** Legend entries laid out left to right under the title, wrapping: `[x, row]` of each, and the number of rows. */
+function legendLayout(names: string[], width: number): { at: Array<[number, number]>; rows: number } {
+  const at: Array<[number, number]> = [];
+  let x = 0;
+  let row = 0;
+  for (const name of names) {
+    // About 6.5 px per character at the legend's 12 px font, plus the colour swatch.
+    const w = 28 + Math.ceil(name.length * 6.5) + 16;
+    if (x > 0 && x + w > width) {
+      x = 0;
+      row++;
+    }
+    at.push([x, row]);
+    x += w;
+  }
+  return { at, rows: names.length === 0 ? 0 : row + 1 };
+}
 
 /** Text safe inside HTML/SVG elements and attributes. */
 export function escapeHtml(text: string): string {
@@ -76,11 +95,13 @@ export function lineChart(o: LineChartOptions): string {
   y0 -= o.yInclude?.includes(y0) ? 0 : pad;
   y1 += o.yInclude?.includes(y1) ? 0 : pad;
   const pw = W - M.left - M.right;
-  const ph = H - M.top - M.bottom;
+  const legend = legendLayout(o.series.map((x) => x.name), pw);
+  const top = 32 + legend.rows * LEGEND_ROW + 8;
+  const ph = H - top - M.bottom;
   const sx = (x: number) => M.left + ((x - x0) / (x1 - x0)) * pw;
-  const sy = (y: number) => M.top + ph - ((y - y0) / (y1 - y0)) * ph;
+  const sy = (y: number) => top + ph - ((y - y0) / (y1 - y0)) * ph;
   const r2 = (v: number) => v.toFixed(2);
-  parts.push(`<rect x="${M.left}" y="${M.top}" width="${pw}" height="${ph}" class="plot"/>`);
+  parts.push(`<rect x="${M.left}" y="${top}" width="${pw}" height="${ph}" class="plot"/>`);
   for (const t of ticks(y0, y1)) {
     parts.push(`<line x1="${M.left}" x2="${M.left + pw}" y1="${r2(sy(t))}" y2="${r2(sy(t))}" class="grid"/>`);
     parts.push(`<text x="${M.left - 6}" y="${r2(sy(t) + 4)}" text-anchor="end" class="tick">${formatNumber(t)}</text>`);
@@ -93,15 +114,15 @@ export function lineChart(o: LineChartOptions): string {
   const rotate = o.xLabels !== undefined && o.xLabels.length > 6;
   for (const [t, label] of xTicks) {
     const x = r2(sx(t));
-    parts.push(`<line x1="${x}" x2="${x}" y1="${M.top + ph}" y2="${M.top + ph + 4}" class="axis"/>`);
+    parts.push(`<line x1="${x}" x2="${x}" y1="${top + ph}" y2="${top + ph + 4}" class="axis"/>`);
     parts.push(
       rotate
-        ? `<text x="${x}" y="${M.top + ph + 14}" text-anchor="end" transform="rotate(-35 ${x} ${M.top + ph + 14})" class="tick">${escapeHtml(label)}</text>`
-        : `<text x="${x}" y="${M.top + ph + 16}" text-anchor="middle" class="tick">${escapeHtml(label)}</text>`,
+        ? `<text x="${x}" y="${top + ph + 14}" text-anchor="end" transform="rotate(-35 ${x} ${top + ph + 14})" class="tick">${escapeHtml(label)}</text>`
+        : `<text x="${x}" y="${top + ph + 16}" text-anchor="middle" class="tick">${escapeHtml(label)}</text>`,
     );
   }
   parts.push(`<text x="${M.left + pw / 2}" y="${H - 8}" text-anchor="middle" class="label">${escapeHtml(o.xLabel)}</text>`);
-  parts.push(`<text x="14" y="${M.top + ph / 2}" text-anchor="middle" transform="rotate(-90 14 ${M.top + ph / 2})" class="label">${escapeHtml(o.yLabel)}</text>`);
+  parts.push(`<text x="14" y="${top + ph / 2}" text-anchor="middle" transform="rotate(-90 14 ${top + ph / 2})" class="label">${escapeHtml(o.yLabel)}</text>`);
   o.series.forEach((s, i) => {
     const colour = COLOURS[i % COLOURS.length]!;
     const p = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
@@ -111,9 +132,10 @@ export function lineChart(o: LineChartOptions): string {
       const xl = o.xLabels?.[x] ?? formatNumber(x);
       parts.push(`<circle cx="${r2(sx(x))}" cy="${r2(sy(y))}" r="3" fill="${colour}"><title>${escapeHtml(`${s.name} @ ${xl}: ${formatNumber(y)}`)}</title></circle>`);
     }
-    const ly = M.top + 14 + i * 16;
-    parts.push(`<line x1="${M.left + pw - 150}" x2="${M.left + pw - 132}" y1="${ly - 4}" y2="${ly - 4}" stroke="${colour}" stroke-width="3"/>`);
-    parts.push(`<text x="${M.left + pw - 126}" y="${ly}" class="legend">${escapeHtml(s.name)}</text>`);
+    const [lx, row] = legend.at[i]!;
+    const ly = 44 + row * LEGEND_ROW;
+    parts.push(`<line x1="${M.left + lx}" x2="${M.left + lx + 20}" y1="${ly - 4}" y2="${ly - 4}" stroke="${colour}" stroke-width="3"/>`);
+    parts.push(`<text x="${M.left + lx + 26}" y="${ly}" class="legend">${escapeHtml(s.name)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');
