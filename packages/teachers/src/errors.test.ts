@@ -32,6 +32,7 @@ describe('bad input gives typed errors naming the culprit', () => {
     expect(() => new Conv2d(6, 8, { kernel: 3, groups: 4 }, undefined)).toThrow(ConfigError);
     expect(() => new Conv2d(6, 8, { kernel: 3, groups: 4 }, undefined)).toThrow(/groups: 4 groups do not divide 6 input and 8 output channels/);
     expect(() => new ResNet({ block: 'basic', depths: [1, 1], channels: [8], stem: 'small', stemWidth: 8 })).toThrow(/depths: need one depth per stage width/);
+    expect(() => new ResNet({ block: 'basic', depths: [1, 1], channels: [8, 8], strides: [1], stem: 'small', stemWidth: 8 })).toThrow(/strides: need one positive integer stride per stage/);
     expect(() => generateRegNetStages({ depth: 4, w0: 12, wa: 10, wm: 2, groupSize: 8, seRatio: 0.25 })).toThrow(/regnet: .*multiple of 8/);
     expect(() => new RegNet({ depth: 40, w0: 8, wa: 30, wm: 1.5, groupSize: 8, seRatio: 0.25 }, { init: 'zeros' })).toThrow(/stages would exceed output stride 32/);
     expect(() => createConvNet('resnet_mnist', { numClasses: 0 })).toThrow(/numClasses: must be a positive integer/);

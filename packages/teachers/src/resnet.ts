@@ -146,6 +146,9 @@ export class ResNet extends ConvNet {
       throw new ConfigError('depths', `need one depth per stage width, got depths [${depths}] and channels [${channels}]`);
     }
     const strides = config.strides ?? channels.map((_, i) => (i === 0 ? 1 : 2));
+    if (strides.length !== channels.length || !strides.every((v) => Number.isInteger(v) && v >= 1)) {
+      throw new ConfigError('strides', `need one positive integer stride per stage, got [${strides}] for ${channels.length} stages`);
+    }
     const rng = options.init === 'zeros' ? undefined : new Rng(options.seed ?? 0);
     this.config = config;
     this.numClasses = options.numClasses ?? 1000;
