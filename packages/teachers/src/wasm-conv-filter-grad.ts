@@ -45,29 +45,35 @@ function conv2dFilterGradWasm({ inputs, backend, attrs }: { inputs: tf.NamedTens
     backend.disposeData(t.dataId);
   };
 
-  const padded =
-    top + bottom + left + right > 0
-      ? run('PadV2', { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 } as unknown as tf.NamedAttrMap)
-      : x;
-  const xT = run('Transpose', { x: padded }, { perm: [3, 1, 2, 0] });
-  if (padded !== x) free(padded);
-  const dyT = run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
-  const conv = run('Conv2D', { x: xT, filter: dyT }, {
-    strides: [1, 1],
-    pad: 'valid',
-    dataFormat: 'NHWC',
-    dilations: [sh, sw],
-    dimRoundingMode: undefined,
-  } as unknown as tf.NamedAttrMap);
-  free(xT);
-  free(dyT);
-  // Padding beyond what the last output row/column used (e.g. 'same' on odd sizes) leaves extra rows: drop them.
-  const exact = conv.shape[1] === kh && conv.shape[2] === kw;
-  const cropped = exact ? conv : run('Slice', { x: conv }, { begin: [0, 0, 0, 0], size: [cin, kh, kw, cout] });
-  if (!exact) free(conv);
-  const out = run('Transpose', { x: cropped }, { perm: [1, 2, 0, 3] });
-  free(cropped);
-  return out;
+  // Intermediates are freed on every path, errors included.
+  const owned: TensorInfo[] = [];
+  const keep = (t: TensorInfo): TensorInfo => {
+    owned.push(t);
+    return t;
+  };
+  try {
+    const padded =
+      top + bottom + left + right > 0
+        ? keep(run('PadV2', { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 } as unknown as tf.NamedAttrMap))
+        : x;
+    const xT = keep(run('Transpose', { x: padded }, { perm: [3, 1, 2, 0] }));
+    const dyT = keep(run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] }));
+    const conv = keep(
+      run('Conv2D', { x: xT, filter: dyT }, {
+        strides: [1, 1],
+        pad: 'valid',
+        dataFormat: 'NHWC',
+        dilations: [sh, sw],
+        dimRoundingMode: undefined,
+      } as unknown as tf.NamedAttrMap),
+    );
+    // Padding beyond what the last output row/column used (e.g. 'same' on odd sizes) leaves extra rows: drop them.
+    const exact = conv.shape[1] === kh && conv.shape[2] === kw;
+    const cropped = exact ? conv : keep(run('Slice', { x: conv }, { begin: [0, 0, 0, 0], size: [cin, kh, kw, cout] }));
+    return run('Transpose', { x: cropped }, { perm: [1, 2, 0, 3] });
+  } finally {
+    for (const t of owned) free(t);
+  }
 }
 
 interface InputGradAttrs {
