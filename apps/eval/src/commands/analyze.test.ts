@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../main.js';
 import { captureIO } from '../test-io.js';
 import { TINY_MNIST, makeRun, referenceMnist, topIndices } from '../test-run.js';
+
+// One test digit per class keeps the cpu-backend ResNet teacher cheap.
+const TEN_DIGITS = { ...TINY_MNIST, testPerClass: 1 };
 import type { AnalysisReport } from './analyze.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'deit-eval-analyze-'));
@@ -34,18 +37,18 @@ for (const backend of ['cpu', 'wasm'] as const) {
     });
 
     it('matches cosines, head and teacher agreement computed independently, writes analysis.json, leaks no tensors', async () => {
-      const teacherRun = makeRun(join(dir, `teacher-${backend}`), 'resnet_mnist', { kind: 'teacher', seed: 5, normalization: TEACHER_NORM, inputDependent: true });
-      const run = makeRun(join(dir, `student-${backend}`), STUDENT, { seed: 9, normalization: STUDENT_NORM, inputDependent: true, teacherRun });
+      const teacherRun = makeRun(join(dir, `teacher-${backend}`), 'resnet_mnist', { kind: 'teacher', seed: 5, normalization: TEACHER_NORM, inputDependent: true, data: TEN_DIGITS });
+      const run = makeRun(join(dir, `student-${backend}`), STUDENT, { seed: 9, normalization: STUDENT_NORM, inputDependent: true, teacherRun, data: TEN_DIGITS });
       const before = tf.memory().numTensors;
-      const r = await analyze(['--backend', backend, '--run', run, '--batch-size', '8', '--json']);
+      const r = await analyze(['--backend', backend, '--run', run, '--batch-size', '4', '--json']);
       expect(r.code, r.err).toBe(0);
       expect(tf.memory().numTensors).toBe(before);
       const report = JSON.parse(r.out) as AnalysisReport;
       expect(JSON.parse(readFileSync(join(run, 'analysis.json'), 'utf8'))).toEqual(report);
-      expect(report).toMatchObject({ format: 'deitjs-analysis/1', model: STUDENT, run, count: 30, teacher: { name: 'resnet_mnist', run: teacherRun } });
+      expect(report).toMatchObject({ format: 'deitjs-analysis/1', model: STUDENT, run, count: 10, teacher: { name: 'resnet_mnist', run: teacherRun } });
 
       // Independent side: the digits normalised here, the model's intermediates, cosines and argmaxes in float64 JS.
-      const ref = await referenceMnist(TINY_MNIST, STUDENT_NORM);
+      const ref = await referenceMnist(TEN_DIGITS, STUDENT_NORM);
       const model = createModel(STUDENT, { weights: join(run, 'model.safetensors') });
       const x = tf.tensor4d(ref.images, [ref.n, 32, 32, 3]);
       const inter = model.forwardIntermediates(x, { training: false });
