@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DistilledLogits, type Normalization, initBackend, tf } from '@deitjs/core';
@@ -81,6 +81,38 @@ describe('deit-eval accuracy (wasm): models, text output and errors', () => {
     // Without a run, deit-train's default MNIST split: 100 training digits per class.
     expect(r.out).toMatch(/^deit_mini_patch8_32 \(.*model\.safetensors\) on mnist train \(seed 4, 100 per class\): 1000 images, loss \d+\.\d{4}\n/);
     expect(r.out).toMatch(/\nhead +top-1 % +top-5 %\noutput +\d+\.\d\d +\d+\.\d\d\n$/);
+  });
+
+  it('reads an ImageFolder root (its val/ split, or class folders directly) and a CIFAR-10 binary folder', async () => {
+    const sharp = (await import('sharp')).default;
+    const root = join(dir, 'folder');
+    for (const [cls, shade] of [['cat', 40], ['dog', 200]] as const) {
+      mkdirSync(join(root, 'val', cls), { recursive: true });
+      for (const k of [0, 1, 2]) {
+        await sharp(Buffer.alloc(40 * 36 * 3, shade + 10 * k), { raw: { width: 40, height: 36, channels: 3 } }).png().toFile(join(root, 'val', cls, `${k}.png`));
+      }
+    }
+    const weights = join(makeRun(join(dir, 'folder-model'), STUDENT), 'model.safetensors');
+    const viaRoot = await accuracy(['--backend', 'wasm', '--model', STUDENT, '--weights', weights, '--data', root, '--json']);
+    expect(viaRoot.code, viaRoot.err).toBe(0);
+    expect(JSON.parse(viaRoot.out)).toMatchObject({ count: 6, data: `${join(root, 'val')} (ImageFolder)` });
+    const viaVal = await accuracy(['--backend', 'wasm', '--model', STUDENT, '--weights', weights, '--data', join(root, 'val'), '--json']);
+    expect(JSON.parse(viaVal.out)).toMatchObject({ count: 6 });
+    // Same images, same model: the same accuracy either way.
+    expect((JSON.parse(viaVal.out) as AccuracyReport).output).toEqual((JSON.parse(viaRoot.out) as AccuracyReport).output);
+    const tooFew = await accuracy(['--backend', 'wasm', '--model', STUDENT, '--weights', weights, '--data', root, '--num-classes', '1']);
+    expect(tooFew.code).toBe(2);
+    expect(tooFew.err.trimEnd().split('\n').pop()).toMatch(/^deit-eval: --data: .*val \(ImageFolder\) has 2 classes, the model only 1$/);
+
+    const cifar = join(dir, 'cifar');
+    mkdirSync(cifar);
+    const records = Buffer.alloc(4 * 3073);
+    for (let r = 0; r < 4; r++) records[r * 3073] = r % 10;
+    writeFileSync(join(cifar, 'test_batch.bin'), records);
+    writeFileSync(join(cifar, 'data_batch_1.bin'), records.subarray(0, 3073));
+    const c = await accuracy(['--backend', 'wasm', '--model', STUDENT, '--weights', weights, '--data', cifar, '--json']);
+    expect(c.code, c.err).toBe(0);
+    expect(JSON.parse(c.out)).toMatchObject({ count: 4, data: `${cifar} (cifar10 test)` });
   });
 
   it('evaluates a CNN teacher run (single head)', async () => {
