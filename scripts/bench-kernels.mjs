@@ -99,7 +99,7 @@ function timeCase(c) {
   // wasm kernels run synchronously inside the op call, so no read-back is timed: dataSync would add a
   // fresh output-sized allocation (page faults) that no training step pays.
   const once = () => tf.dispose(tf.tidy(() => c.run(...xs)));
-  tf.tidy(() => c.run(...xs)).dataSync();
+  once();
   // Repeat until the time budget is used; keep the fastest.
   const times = [];
   const start = performance.now();

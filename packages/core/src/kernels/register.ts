@@ -1,5 +1,6 @@
 import { tf } from '../tf.js';
 import { makeBatchMatMul } from './batch-mat-mul.js';
+import { makeCast, makeIdentity } from './identity.js';
 import { type KernelModule, loadKernelModule } from './kernel-module.js';
 import { makeSlice, makeSplitV } from './slice.js';
 import { makeSum } from './sum.js';
@@ -15,6 +16,8 @@ const REPLACEMENTS: ReadonlyArray<readonly [string, KernelFactory]> = [
   ['Sum', makeSum],
   ['Exp', makeUnary('exp_f32')],
   ['Erf', makeUnary('erf_f32')],
+  ['Identity', makeIdentity],
+  ['Cast', makeCast],
 ];
 
 // tfjs's own configs, saved on first replacement so they can be put back.
