@@ -5,3 +5,5 @@ export { type DataInfo, type RunData, buildRunData } from './data-setup.js';
 export { type RunInfo, RUN_INFO_FILE, readRunInfo, writeRunInfo } from './run-info.js';
 export { type TrainRunResult, runTraining, teacherFromRun, defaultRunDir, headAccuracies } from './train-run.js';
 export { type MainJobOptions, type StageResult, MAIN_JOB_RECIPE, runMainJob, formatMainJobTable, defaultMainJobDir } from './main-job.js';
+export { REPORT_FILE, writeRunReport } from './report.js';
+export { runTrainingInChild } from './child-run.js';

@@ -1,4 +1,8 @@
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tf } from '@deitjs/core';
+import { runTrainingInChild } from './child-run.js';
 import { DEFAULT_OPTIONS, type TrainOptions } from './options.js';
 import type { TrainIO } from './io.js';
 import { defaultRunDir, runTraining, type TrainRunResult } from './train-run.js';
@@ -33,6 +37,21 @@ export interface MainJobOptions {
   trainPerClass?: number;
   /** Override the recipe's test digits per class. */
   testPerClass?: number;
+  /**
+   * The built `deit-train` CLI: when it exists, the baseline trains in a child process alongside the teacher and the
+   * distilled student (TF.js wasm runs one thread per process; this uses the second core). Default: `cli.js` beside
+   * this module, which exists in the built package; otherwise the stages run one after another.
+   */
+  cliPath?: string | null;
+}
+
+function builtCliPath(): string | null {
+  try {
+    const p = fileURLToPath(new URL('./cli.js', import.meta.url));
+    return existsSync(p) ? p : null;
+  } catch {
+    return null;
+  }
 }
 
 /** One row of the summary. */
@@ -80,6 +99,25 @@ export async function runMainJob(job: MainJobOptions, io: TrainIO): Promise<Stag
   const sEpochs = epochs(MAIN_JOB_RECIPE.student.epochs, job.epochScale);
   const say = (s: string): void => void io.stderr.write(`\n== ${s}\n`);
 
+  const student: TrainOptions = {
+    ...base,
+    model: MAIN_JOB_RECIPE.student.model,
+    epochs: sEpochs,
+    lr: MAIN_JOB_RECIPE.student.lr,
+    warmupEpochs: Math.max(1, Math.round(sEpochs / 10)),
+  };
+  const baselineOptions: TrainOptions = { ...student, distillationType: 'none', output: join(job.output, 'student-baseline') };
+  const cli = job.cliPath === undefined ? builtCliPath() : job.cliPath;
+  let baselineInChild: Promise<TrainRunResult> | undefined;
+  if (cli !== null) {
+    // The baseline needs no teacher: it trains on the other core while the teacher and the distilled student train here.
+    say(`stage 3/3 (in a child process, alongside stages 1–2): the same ${student.model} without distillation, ${sEpochs} epochs`);
+    mkdirSync(baselineOptions.output, { recursive: true });
+    baselineInChild = runTrainingInChild(cli, { ...baselineOptions, backend: tf.getBackend() }, io, 'baseline');
+    // Surface a failure at the end, after the other stages, not as an unhandled rejection.
+    baselineInChild.catch(() => undefined);
+  }
+
   say(`stage 1/3: teacher ${MAIN_JOB_RECIPE.teacher.model}, ${tEpochs} epochs`);
   const teacherDir = join(job.output, 'teacher');
   const teacher = await runTraining(
@@ -97,13 +135,6 @@ export async function runMainJob(job: MainJobOptions, io: TrainIO): Promise<Stag
   );
   out.push({ stage: 'teacher', run: teacher });
 
-  const student: TrainOptions = {
-    ...base,
-    model: MAIN_JOB_RECIPE.student.model,
-    epochs: sEpochs,
-    lr: MAIN_JOB_RECIPE.student.lr,
-    warmupEpochs: Math.max(1, Math.round(sEpochs / 10)),
-  };
   say(`stage 2/3: ${student.model} distilled from the teacher (${job.distillationType}, α 0.5), ${sEpochs} epochs`);
   const distilled = await runTraining(
     { ...student, distillationType: job.distillationType, distillationAlpha: 0.5, teacherRun: teacherDir, output: join(job.output, 'student-distilled') },
@@ -111,8 +142,13 @@ export async function runMainJob(job: MainJobOptions, io: TrainIO): Promise<Stag
   );
   out.push({ stage: 'distilled student', run: distilled });
 
-  say(`stage 3/3: the same ${student.model} without distillation (same initialisation and batches), ${sEpochs} epochs`);
-  const baseline = await runTraining({ ...student, distillationType: 'none', output: join(job.output, 'student-baseline') }, io);
+  let baseline: TrainRunResult;
+  if (baselineInChild !== undefined) {
+    baseline = await baselineInChild;
+  } else {
+    say(`stage 3/3: the same ${student.model} without distillation (same initialisation and batches), ${sEpochs} epochs`);
+    baseline = await runTraining(baselineOptions, io);
+  }
   out.push({ stage: 'baseline (no distillation)', run: baseline });
   return out;
 }

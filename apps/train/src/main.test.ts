@@ -34,7 +34,7 @@ describe('deit-train', () => {
     expect(io.err()).toContain('backend: wasm');
     expect(code).toBe(0);
     expect(io.out()).toMatch(/^done: resnet_mnist, 1 epochs in \d+ s/);
-    for (const f of ['run.json', 'model.safetensors', 'metrics.jsonl', 'checkpoint-last.safetensors']) expect(existsSync(join(out, f))).toBe(true);
+    for (const f of ['run.json', 'model.safetensors', 'metrics.jsonl', 'checkpoint-last.safetensors', 'report.html']) expect(existsSync(join(out, f))).toBe(true);
     const info = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
     expect(info).toMatchObject({ format: 'deitjs-run/1', kind: 'teacher', model: 'resnet_mnist', numClasses: 10, imgSize: 32, distilled: false });
     // timm names and PyTorch layouts in the weights: a 3×3 stem conv OIHW.

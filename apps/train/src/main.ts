@@ -51,6 +51,10 @@ export async function main(argv: readonly string[], io: TrainIO = processIO()): 
       return 0;
     }
     const r = await runTraining(options, io);
+    if (options.json) {
+      io.stdout.write(`${JSON.stringify(r)}\n`);
+      return r.stopped ? 130 : 0;
+    }
     const e = r.lastEval;
     const acc = e ? `top-1 ${e.top1.toFixed(2)} %${e.cls ? ` (cls ${e.cls.top1.toFixed(2)} %, dist ${e.dist?.top1.toFixed(2)} %)` : ''}, top-5 ${e.top5.toFixed(2)} %` : 'no evaluation';
     io.stdout.write(

@@ -72,6 +72,7 @@ export interface TrainOptions {
   backend: string;
   evalEvery: number;
   epochScale: number;
+  json: boolean;
 }
 
 /** The option table: one line per option; names are deit's (`--batch-size`), camelCase in config files. */
@@ -125,6 +126,7 @@ export const OPTION_DEFS: readonly OptionDef[] = [
   { key: 'resume', kind: 'string', help: 'resume from a run directory (or its checkpoint-last)' },
   { key: 'backend', kind: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], help: 'TF.js backend (default: DEIT_BACKEND or auto)' },
   { key: 'evalEvery', kind: 'int', min: 1, help: 'evaluate every N epochs' },
+  { key: 'json', kind: 'boolean', help: 'print the result of a single run as JSON on stdout' },
   { key: 'epochScale', kind: 'number', gt: 0, help: 'main job only: scale its epochs (1 = the recipe; 0.1 for a quick look)' },
 ];
 
@@ -180,6 +182,7 @@ export const DEFAULT_OPTIONS: TrainOptions = {
   backend: '',
   evalEvery: 1,
   epochScale: 1,
+  json: false,
 };
 
 const kebab = (k: string): string => k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -1,11 +1,12 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, type Module, type Teacher, tf } from '@deitjs/core';
+import { ConfigError, type Module, type Teacher } from '@deitjs/core';
 import { baseCriterion, distillationLoss, type DistillationType } from '@deitjs/losses';
 import { createModel, listModels } from '@deitjs/models';
 import { createConvNet, createTeacher, listTeachers, teacherFromClassifier } from '@deitjs/teachers';
 import { type EvalMetrics, RUN_FILES, type Student, Trainer } from '@deitjs/trainer';
 import { buildRunData } from './data-setup.js';
+import { writeRunReport } from './report.js';
 import type { TrainIO } from './io.js';
 import type { TrainOptions } from './options.js';
 import { type RunInfo, readRunInfo, writeRunInfo } from './run-info.js';
@@ -158,12 +159,10 @@ export async function runTraining(options: TrainOptions, io: TrainIO, hooks: { l
     },
   });
   const t0 = performance.now();
-  const before = tf.memory().numTensors;
   try {
     const result = await trainer.run();
     const seconds = (performance.now() - t0) / 1000;
-    const leaked = tf.memory().numTensors - before;
-    if (leaked > 0) io.stderr.write(`deit-train: note: ${leaked} tensors more than before training (optimizer state)\n`);
+    writeRunReport(runDir);
     return {
       runDir,
       info,

@@ -18,6 +18,7 @@ const { values: args } = parseArgs({
     size: { type: 'string' },
     iters: { type: 'string' },
     models: { type: 'string' },
+    json: { type: 'string' },
   },
 });
 const smoke = args.smoke;
@@ -71,3 +72,10 @@ const line = (cells) => `| ${cells.map((c, i) => String(c).padEnd(width[i])).joi
 console.log(line(cols));
 console.log(`|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(cols.map((c) => r[c])));
+if (args.json) {
+  // Machine-readable copy for the root bench (scripts/bench.mjs); temp file + rename so a reader never sees half of it.
+  const { writeFileSync, renameSync } = await import('node:fs');
+  const tmp = `${args.json}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify({ batch, size, iters, rows }, null, 2)}\n`);
+  renameSync(tmp, args.json);
+}

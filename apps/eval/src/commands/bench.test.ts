@@ -20,6 +20,7 @@ async function bench(args: string[]): Promise<{ code: number; out: string; err: 
 
 function expectWellFormed(r: BenchReport): void {
   for (const phase of [r.train, r.inference]) {
+    if (phase === null) throw new Error('a phase was not measured');
     expect(phase.imagesPerSecond).toBeGreaterThan(0);
     expect(phase.msPerStep).toBeGreaterThan(0);
     // images/s and ms/step describe the same timed steps.
@@ -58,6 +59,18 @@ for (const backend of ['cpu', 'wasm'] as const) {
 describe('deit-eval bench (wasm): options, text and errors', () => {
   beforeAll(async () => {
     await initBackend('wasm');
+  });
+
+  it('measures only the phases asked for', async () => {
+    const r = await bench(['--backend', 'wasm', '--model', 'deit_micro_patch4_32', '--batch-size', '2', '--steps', '1', '--phases', 'inference', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const report = JSON.parse(r.out) as BenchReport;
+    expect(report.train).toBeNull();
+    expect(report.inference!.imagesPerSecond).toBeGreaterThan(0);
+    expect(report.tensors.after).toBe(report.tensors.before);
+    const bad = await bench(['--model', 'deit_micro_patch4_32', '--phases', 'train,warmup']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toBe('deit-eval: --phases: unknown phase "warmup" (train, inference)\n');
   });
 
   it('soft distillation, a plain model without teacher, --img-size and --num-classes; text output', async () => {

@@ -28,10 +28,10 @@ export interface BenchReport {
   steps: number;
   /** Trainable parameters of the student. */
   parameters: number;
-  /** Forward + backward + AdamW update (+ the teacher's forward). */
-  train: PhaseTiming;
-  /** Eval-mode forward. */
-  inference: PhaseTiming;
+  /** Forward + backward + AdamW update (+ the teacher's forward); null when not measured (`--phases`). */
+  train: PhaseTiming | null;
+  /** Eval-mode forward; null when not measured (`--phases`). */
+  inference: PhaseTiming | null;
   /** Largest resident set size sampled after every step, in MiB. */
   peakRssMiB: number;
   /** `tf.memory().numTensors` before anything was built, while training (model + optimiser state), and after disposal. */
@@ -47,7 +47,7 @@ export const bench: Command = {
   usage: [
     'Usage: deit-eval bench --model NAME [--teacher NAME] [--distillation-type hard|soft|none] [--batch-size N]',
     '                       [--img-size S] [--num-classes N] [--steps N] [--weights FILE] [--teacher-weights FILE]',
-    '                       [--backend ...] [--json]',
+    '                       [--phases train,inference] [--backend ...] [--json]',
     '',
     'Times training steps of a registered DeiT on random images (generated once, uploaded every step as a loader',
     "would): the forward pass in training mode, deit's DistillationLoss (label-smoothed CE, alpha 0.5, tau 1), the",
@@ -55,7 +55,7 @@ export const bench: Command = {
     'with --teacher (a ResNet/RegNet of @deitjs/teachers, random unless --teacher-weights); then eval-mode forward',
     'passes. One warm-up step of each phase is not timed. --distillation-type defaults to hard with a teacher,',
     'none without. Reports images/s, ms per step, the peak RSS (sampled after every step) and tf.memory()',
-    'tensor counts. Defaults: --batch-size 32, --steps 10, the model\'s size and class count.',
+    'tensor counts. Defaults: --batch-size 32, --steps 10, --phases train,inference, the model\'s size and class count.',
   ].join('\n'),
   options: {
     model: { type: 'string' },
@@ -65,6 +65,7 @@ export const bench: Command = {
     'img-size': { type: 'string' },
     'num-classes': { type: 'string' },
     steps: { type: 'string' },
+    phases: { type: 'string' },
     weights: { type: 'string' },
     'teacher-weights': { type: 'string' },
   },
@@ -81,6 +82,8 @@ export const bench: Command = {
     if (type === 'none' && teacherName !== undefined) throw new ConfigError('--teacher', 'is only used with --distillation-type hard or soft');
     const batchSize = intFlag(args, 'batch-size') ?? 32;
     const steps = intFlag(args, 'steps') ?? 10;
+    const phases = (stringFlag(args, 'phases') ?? 'train,inference').split(',');
+    for (const p of phases) if (p !== 'train' && p !== 'inference') throw new ConfigError('--phases', `unknown phase "${p}" (train, inference)`);
     const imgSizeFlag = intFlag(args, 'img-size');
     const numClassesFlag = intFlag(args, 'num-classes');
     const weightsFile = stringFlag(args, 'weights');
@@ -154,12 +157,14 @@ export const bench: Command = {
         }
         return { imagesPerSecond: (batchSize * steps * 1000) / ms, msPerStep: ms / steps };
       };
-      let afterFirst = 0;
-      const train = await time(trainStep, () => {
-        afterFirst = tf.memory().numTensors;
-      });
+      let afterFirst = tf.memory().numTensors;
+      const train = phases.includes('train')
+        ? await time(trainStep, () => {
+            afterFirst = tf.memory().numTensors;
+          })
+        : null;
       const training = tf.memory().numTensors;
-      const inference = await time(inferStep);
+      const inference = phases.includes('inference') ? await time(inferStep) : null;
       report = {
         model: name,
         teacher: teacherName ?? null,
@@ -193,8 +198,8 @@ export const bench: Command = {
       formatTable(
         ['phase', 'images/s', 'ms/step'],
         [
-          ['train (fwd + bwd + AdamW)', r.train.imagesPerSecond.toFixed(1), r.train.msPerStep.toFixed(1)],
-          ['inference (eval forward)', r.inference.imagesPerSecond.toFixed(1), r.inference.msPerStep.toFixed(1)],
+          ['train (fwd + bwd + AdamW)', r.train?.imagesPerSecond.toFixed(1) ?? '–', r.train?.msPerStep.toFixed(1) ?? '–'],
+          ['inference (eval forward)', r.inference?.imagesPerSecond.toFixed(1) ?? '–', r.inference?.msPerStep.toFixed(1) ?? '–'],
         ],
         [false, true, true],
       ),

@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+// `npm run bench`: the deitjs benchmark. Runs each workload in its own process (so peak RSS is per workload),
+// prints tables and writes bench-results/bench.json. `--smoke` runs tiny sizes (for CI: it checks that the
+// benchmark runs, it asserts no timing). Reference figures: PyTorch 1.13 + timm on the same 2-core machine,
+// glibc malloc tuned (shared/reference/tfjs-notes.md).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    backend: { type: 'string', default: process.env.DEIT_BACKEND ?? 'wasm' },
+    steps: { type: 'string' },
+    only: { type: 'string' },
+    json: { type: 'string', default: join(root, 'bench-results', 'bench.json') },
+  },
+});
+const smoke = args.smoke;
+const steps = args.steps ?? (smoke ? '1' : '3');
+const evalCli = join(root, 'apps', 'eval', 'dist', 'cli.js');
+
+// PyTorch training images/s (forward, backward, AdamW), same machine (tfjs-notes.md).
+const PYTORCH = {
+  'deit_micro_distilled_patch4_32|none|128': 1176,
+  'deit_tiny_distilled_patch4_32|none|128': 45.7,
+  'deit_tiny_distilled_patch16_224|none|32': 13.5,
+  'deit_tiny_distilled_patch16_224|resnet50|32': 7.0,
+  'deit_tiny_distilled_patch16_224|regnety_160|32': 3.2,
+  'inference|deit_tiny_distilled_patch16_224|64': 40.6,
+};
+
+const TRAIN_ROWS = smoke
+  ? [
+      { model: 'deit_micro_distilled_patch4_32', batch: 4, teacher: null },
+      { model: 'deit_micro_distilled_patch4_32', batch: 4, teacher: 'resnet_mnist' },
+    ]
+  : ['deit_micro_distilled_patch4_32|128', 'deit_tiny_distilled_patch4_32|128', 'deit_tiny_distilled_patch16_224|32'].flatMap((mb) => {
+      const [model, batch] = mb.split('|');
+      return [null, 'resnet50', 'regnety_160'].map((teacher) => ({ model, batch: Number(batch), teacher }));
+    });
+const INFERENCE_ROWS = smoke ? [{ model: 'deit_micro_distilled_patch4_32', batch: 4 }] : [{ model: 'deit_tiny_distilled_patch16_224', batch: 64 }];
+
+function run(cmd, argv, label) {
+  process.stderr.write(`bench: ${label} …\n`);
+  const r = spawnSync(cmd, argv, { cwd: root, encoding: 'utf8', env: { ...process.env, DEIT_BACKEND: args.backend }, maxBuffer: 64 << 20 });
+  if (r.status !== 0) {
+    process.stderr.write(r.stderr);
+    throw new Error(`${label} failed with exit code ${r.status}`);
+  }
+  return JSON.parse(r.stdout);
+}
+
+const fmt = (v, d = 1) => (v === undefined || v === null ? '–' : Number(v).toFixed(d));
+function table(header, rows) {
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (r) => r.map((c, i) => String(c).padEnd(w[i])).join('  ').trimEnd();
+  return [line(header), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n');
+}
+
+const results = { backend: args.backend, smoke, steps: Number(steps), date: new Date().toISOString(), training: [], inference: [] };
+const only = args.only ? new Set(args.only.split(',')) : null;
+
+if (!only || only.has('training')) {
+  for (const row of TRAIN_ROWS) {
+    const argv = [evalCli, 'bench', '--model', row.model, '--batch-size', String(row.batch), '--steps', steps, '--json', '--backend', args.backend];
+    if (row.teacher) argv.push('--teacher', row.teacher, '--distillation-type', 'hard');
+    const r = run(process.execPath, argv, `train ${row.model} b${row.batch}${row.teacher ? ` + ${row.teacher}` : ''}`);
+    const ref = PYTORCH[`${row.model}|${row.teacher ?? 'none'}|${row.batch}`];
+    results.training.push({ ...row, imagesPerSecond: r.train.imagesPerSecond, msPerStep: r.train.msPerStep, peakRssMiB: r.peakRssMiB, tensors: r.tensors, pytorch: ref ?? null, ratio: ref ? r.train.imagesPerSecond / ref : null });
+  }
+  console.log(`\nTraining (forward + backward + AdamW${smoke ? '; smoke sizes' : ''}), backend ${args.backend}, ${steps} timed steps`);
+  console.log(
+    table(
+      ['model', 'batch', 'teacher', 'img/s', 'ms/step', 'PyTorch img/s', 'ratio', 'peak RSS MiB', 'tensors before→after'],
+      results.training.map((r) => [r.model, r.batch, r.teacher ?? '–', fmt(r.imagesPerSecond), fmt(r.msPerStep, 0), r.pytorch ?? '–', r.ratio === null ? '–' : fmt(r.ratio, 2), fmt(r.peakRssMiB, 0), `${r.tensors.before}→${r.tensors.after}`]),
+    ),
+  );
+}
+
+if (!only || only.has('inference')) {
+  for (const row of INFERENCE_ROWS) {
+    const r = run(process.execPath, [evalCli, 'bench', '--model', row.model, '--batch-size', String(row.batch), '--steps', steps, '--json', '--backend', args.backend, '--phases', 'inference'], `inference ${row.model} b${row.batch}`);
+    const ref = PYTORCH[`inference|${row.model}|${row.batch}`];
+    results.inference.push({ ...row, imagesPerSecond: r.inference.imagesPerSecond, msPerStep: r.inference.msPerStep, peakRssMiB: r.peakRssMiB, tensors: r.tensors, pytorch: ref ?? null, ratio: ref ? r.inference.imagesPerSecond / ref : null });
+  }
+  console.log(`\nInference (eval mode), backend ${args.backend}`);
+  console.log(
+    table(
+      ['model', 'batch', 'img/s', 'ms/batch', 'PyTorch img/s', 'ratio', 'peak RSS MiB', 'tensors before→after'],
+      results.inference.map((r) => [r.model, r.batch, fmt(r.imagesPerSecond), fmt(r.msPerStep, 0), r.pytorch ?? '–', r.ratio === null ? '–' : fmt(r.ratio, 2), fmt(r.peakRssMiB, 0), `${r.tensors.before}→${r.tensors.after}`]),
+    ),
+  );
+}
+
+for (const [section, script, extra] of [
+  ['teachers', join('packages', 'teachers', 'scripts', 'bench-teachers.mjs'), ['--backend', args.backend]],
+  ['loader', join('scripts', 'bench-loader.mjs'), smoke ? [] : ['--workers', '1,2']],
+]) {
+  if (only && !only.has(section)) continue;
+  const file = join(root, 'bench-results', `${section}.json`);
+  mkdirSync(dirname(file), { recursive: true });
+  process.stderr.write(`bench: ${section} …\n`);
+  const r = spawnSync(process.execPath, [join(root, script), ...(smoke ? ['--smoke'] : []), ...extra, '--json', file], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, DEIT_BACKEND: args.backend },
+  });
+  if (r.status !== 0) throw new Error(`${script} failed with exit code ${r.status}`);
+}
+
+mkdirSync(dirname(args.json), { recursive: true });
+const tmp = `${args.json}.${process.pid}.tmp`;
+writeFileSync(tmp, `${JSON.stringify(results, null, 2)}\n`);
+renameSync(tmp, args.json);
+console.log(`\nwrote ${args.json}`);
