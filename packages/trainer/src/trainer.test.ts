@@ -223,6 +223,21 @@ describe('Trainer on cpu', () => {
     t.dispose();
   });
 
+  it('a real SIGINT signal is handled while training runs (the loop yields to the event loop)', async () => {
+    const dir = tempDir();
+    const { s, t, trainer } = resumable(dir, {
+      handleSignals: true,
+      // A signal is delivered through the event loop: it stops the run only if the loop turns between updates.
+      hooks: { onStep: (i) => void (i.update === 1 ? process.kill(process.pid, 'SIGINT') : undefined) },
+    });
+    const r = await trainer.run();
+    expect(r.stopped).toBe(true);
+    expect(readCheckpointState(join(dir, RUN_FILES.last)).update).toBeLessThanOrEqual(2);
+    trainer.dispose();
+    s.dispose();
+    t.dispose();
+  });
+
   it('checkpointEverySteps saves checkpoint-last mid-epoch at update boundaries', async () => {
     const dir = tempDir();
     const seen: Array<[number, number]> = [];

@@ -422,6 +422,9 @@ export class Trainer {
           pendingLoss = 0;
           pendingImages = 0;
           pendingParts = {};
+          // Let the event loop turn once per update: TF.js work and inline data loading only await microtasks, so without
+          // this a Ctrl-C (SIGINT handler), timers and pipe I/O would wait until the run ends.
+          await new Promise<void>((resolve) => setImmediate(resolve));
           if (this.stopRequested && index < batchesPerEpoch) return undefined;
         }
       }
