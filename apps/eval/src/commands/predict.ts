@@ -1,21 +1,24 @@
+import { readFileSync } from 'node:fs';
 import {
   CheckpointError,
   ConfigError,
   type DistilledLogits,
   type HostTensor,
+  Rng,
   ShapeError,
   type StateDict,
-  loadStateDictFile,
   readSafetensors,
   tf,
   toFloat32,
   writeSafetensors,
 } from '@deitjs/core';
-import { createModel, listModels } from '@deitjs/models';
-import { checkpointNumClasses, createConvNet, listTeachers, teacherArchitecture } from '@deitjs/teachers';
+import { createTransform, decodeImage } from '@deitjs/data';
 import { type CommandArgs, type Command, useBackend } from '../command.js';
+import { intFlag, stringFlag } from '../flags.js';
+import { type LoadedModel, loadModel, namedModelChoice } from '../load-model.js';
+import { formatTable } from '../table.js';
 
-/** The `predict --json` document. */
+/** The `predict --json` document of the tensor path (`--input`/`--output`). */
 export interface PredictReport {
   output: string;
   model: string;
@@ -24,24 +27,147 @@ export interface PredictReport {
   tensors: Record<string, number[]>;
 }
 
-function stringFlag(args: CommandArgs, name: string, required: true): string;
-function stringFlag(args: CommandArgs, name: string, required: false): string | undefined;
-function stringFlag(args: CommandArgs, name: string, required: boolean): string | undefined {
-  const v = args.values[name];
-  if (v === undefined) {
-    if (required) throw new ConfigError(`--${name}`, 'is required (see deit-eval predict --help)');
-    return undefined;
-  }
-  if (typeof v !== 'string' || v === '') throw new ConfigError(`--${name}`, 'needs a value');
-  return v;
+/** One of an image's most probable classes. */
+export interface PredictedClass {
+  /** 1 for the most probable class. */
+  rank: number;
+  /** Class index (the logit's position). */
+  index: number;
+  /** The class name from `--labels`, when given. */
+  label?: string;
+  /** Softmax probability, 0–1. */
+  probability: number;
 }
 
-function intFlag(args: CommandArgs, name: string): number | undefined {
-  const v = stringFlag(args, name, false);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) throw new ConfigError(`--${name}`, `must be a positive integer, got "${v}"`);
-  return n;
+/** The `predict --images --json` document. */
+export interface PredictImagesReport {
+  model: string;
+  weights: string;
+  /** Side of the square model input the images were resized and cropped to. */
+  imgSize: number;
+  /** Eval crop fraction: shorter side → imgSize / cropPct, then a centre crop. */
+  cropPct: number;
+  numClasses: number;
+  /** In the order the files were given (`--images` values first, then positional paths). */
+  images: { file: string; width: number; height: number; top: PredictedClass[] }[];
+}
+
+/** Classes printed per image. */
+const TOP_K = 5;
+
+function cropPctFlag(args: CommandArgs): number {
+  const v = stringFlag(args, 'crop-pct');
+  if (v === undefined) return 0.875;
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x) || !(x > 0 && x <= 1)) throw new ConfigError('--crop-pct', `must be a number in (0, 1], got "${v}"`);
+  return x;
+}
+
+/** The image paths of `--images` (repeatable) followed by the positional arguments. */
+function imageFiles(args: CommandArgs): string[] {
+  const flagged = args.values.images;
+  const files = [...(Array.isArray(flagged) ? flagged : [flagged]), ...args.positionals];
+  for (const f of files) if (typeof f !== 'string' || f === '') throw new ConfigError('--images', 'needs a file path');
+  return files as string[];
+}
+
+/** Class names from a text file (one per line, blank lines ignored) or a JSON array of strings. */
+function readLabels(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError('--labels', `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  if (text.trimStart().startsWith('[')) {
+    let names: unknown;
+    try {
+      names = JSON.parse(text);
+    } catch (err) {
+      throw new ConfigError('--labels', `${file}: invalid JSON (${err instanceof Error ? err.message : String(err)})`);
+    }
+    if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
+      throw new ConfigError('--labels', `${file}: a JSON labels file must be an array of strings`);
+    }
+    return names as string[];
+  }
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+}
+
+/** The `k` largest probabilities, ties broken by the lower class index. */
+function topK(probs: Float32Array, k: number, labels: string[] | undefined): PredictedClass[] {
+  const order = Array.from(probs.keys()).sort((a, b) => probs[b]! - probs[a]! || a - b);
+  return order.slice(0, k).map((index, i) => ({
+    rank: i + 1,
+    index,
+    ...(labels === undefined ? {} : { label: labels[index]! }),
+    probability: probs[index]!,
+  }));
+}
+
+/** `predict --images`: decode, eval-transform, classify and report the top classes of each image. */
+async function predictImages(args: CommandArgs, io: Parameters<Command['run']>[1]): Promise<number> {
+  for (const tensorFlag of ['input', 'output']) {
+    if (args.values[tensorFlag] !== undefined) {
+      throw new ConfigError('--images', `cannot be combined with --${tensorFlag} (images are classified and printed; --input/--output map a tensor file)`);
+    }
+  }
+  const files = imageFiles(args);
+  const name = stringFlag(args, 'model', true, 'predict');
+  const weights = stringFlag(args, 'weights', true, 'predict');
+  const choice = namedModelChoice(name, weights, '--model', intFlag(args, 'num-classes'), intFlag(args, 'img-size'));
+  const batchSize = intFlag(args, 'batch-size') ?? 32;
+  const cropPct = cropPctFlag(args);
+  const labelsFile = stringFlag(args, 'labels');
+  const labels = labelsFile === undefined ? undefined : readLabels(labelsFile);
+  // A teacher sees its own normalisation (e.g. MNIST's), a DeiT ImageNet's: whatever it was trained with.
+  const transform = createTransform({ kind: 'eval', size: choice.imgSize, cropPct, normalization: choice.normalization });
+  // The eval transform draws nothing; the generator only satisfies the transform signature.
+  const rng = new Rng(0);
+
+  await useBackend(args, io);
+  const loaded: LoadedModel = loadModel(choice, (m) => io.stderr.write(`deit-eval: warning: ${m}\n`));
+  try {
+    const { model } = loaded;
+    const k = model.numClasses;
+    if (labels !== undefined && labels.length !== k) {
+      throw new ConfigError('--labels', `${labelsFile} has ${labels.length} class names, the model classifies ${k} classes`);
+    }
+    const s = choice.imgSize;
+    const images: PredictImagesReport['images'] = [];
+    for (let start = 0; start < files.length; start += batchSize) {
+      const batchFiles = files.slice(start, start + batchSize);
+      const pixels = new Float32Array(batchFiles.length * s * s * 3);
+      for (const [i, file] of batchFiles.entries()) {
+        const image = await decodeImage(file);
+        pixels.set(transform(image, rng).data, i * s * s * 3);
+        images.push({ file, width: image.width, height: image.height, top: [] });
+      }
+      // Eval mode: a distilled DeiT answers with the mean of its two heads' logits.
+      const probs = tf.tidy(() => tf.softmax(model.apply(tf.tensor4d(pixels, [batchFiles.length, s, s, 3]), { training: false }) as tf.Tensor2D));
+      const p = probs.dataSync() as Float32Array;
+      probs.dispose();
+      for (let i = 0; i < batchFiles.length; i++) images[start + i]!.top = topK(p.subarray(i * k, (i + 1) * k), Math.min(TOP_K, k), labels);
+    }
+    if (args.json) {
+      const report: PredictImagesReport = { model: name, weights, imgSize: s, cropPct, numClasses: k, images };
+      io.stdout.write(`${JSON.stringify(report)}\n`);
+      return 0;
+    }
+    const header = labels === undefined ? ['rank', 'class', 'prob %'] : ['rank', 'class', 'label', 'prob %'];
+    const right = labels === undefined ? [true, true, true] : [true, true, false, true];
+    const blocks = images.map(({ file, top }) => {
+      const rows = top.map((c) => [String(c.rank), String(c.index), ...(c.label === undefined ? [] : [c.label]), (c.probability * 100).toFixed(2)]);
+      return `${file}\n${formatTable(header, rows, right)}`;
+    });
+    io.stdout.write(`${blocks.join('\n')}\n${name}, eval mode, ${s} px (crop ${cropPct}), ${images.length} image${images.length === 1 ? '' : 's'}\n`);
+    return 0;
+  } finally {
+    loaded.model.dispose();
+  }
 }
 
 /** The NCHW float `inputs` tensor of a safetensors file, checked against the model's input size. */
@@ -60,57 +186,62 @@ function readInputs(file: string, imgSize: number): HostTensor {
   return t;
 }
 
-/** `deit-eval predict`: eval-mode logits of a DeiT for the images of a safetensors file. */
+/** `deit-eval predict`: the top classes of image files, or eval-mode logits of NCHW images from a safetensors file. */
 export const predict: Command = {
   name: 'predict',
-  summary: 'Run a DeiT in eval mode on NCHW images from a .safetensors file; write its logits as .safetensors',
+  summary: 'Classify image files (top-5), or write eval-mode logits of NCHW images from a .safetensors file',
   usage: [
-    'Usage: deit-eval predict --model NAME --weights FILE --input IN.safetensors --output OUT.safetensors',
+    'Usage: deit-eval predict --model NAME --weights FILE --images IMG [IMG...] [--images IMG] [--labels FILE]',
+    '                         [--crop-pct P] [--num-classes N] [--img-size S] [--batch-size B] [--backend ...] [--json]',
+    '       deit-eval predict --model NAME --weights FILE --input IN.safetensors --output OUT.safetensors',
     '                         [--num-classes N] [--img-size S] [--batch-size B] [--backend ...] [--json]',
     '',
-    'Reads the tensor `inputs` (NCHW float32, normalised) from IN and writes `logits` (eval mode; for a',
-    'distilled model the mean of both heads) and, for distilled models, `logits_cls` and `logits_dist` to OUT',
-    '(atomically). NAME is a registered model (deit_tiny_distilled_patch16_224, ...). FILE is a timm/deit',
-    'checkpoint (.safetensors or .pth, {model: ...} unwrapped). --num-classes defaults to the checkpoint\'s',
-    "head; --img-size (default: the model's) resamples pos_embed the timm way; --batch-size defaults to 32.",
-    'NAME may also be a CNN teacher of @deitjs/teachers (resnet50, regnety_160, resnet_mnist, ...; timm or',
-    "torchvision weights); its --img-size only sets the expected input size (default: the architecture's).",
+    'With --images: decodes each image (JPEG, PNG, WebP, ...; grey and alpha become RGB), applies the DeiT eval',
+    "transform (shorter side to img-size / P, bicubic, centre crop; P defaults to 0.875; the model's own",
+    'normalisation), runs the model in eval mode (a distilled DeiT: the mean of both heads) and prints the 5 most',
+    'probable classes of each image (softmax %). --images may be repeated, and every positional argument is an',
+    'image too, so `--images photos/*.jpg` works. --labels names the classes: one per line (blank lines ignored)',
+    'or a JSON array of strings, as many as the model has classes. --json prints one document instead.',
+    '',
+    'With --input/--output: reads the tensor `inputs` (NCHW float32, normalised) from IN and writes `logits`',
+    '(eval mode; for a distilled model the mean of both heads) and, for distilled models, `logits_cls` and',
+    '`logits_dist` to OUT (atomically).',
+    '',
+    'NAME is a registered model (deit_tiny_distilled_patch16_224, ...). FILE is a timm/deit checkpoint',
+    "(.safetensors or .pth, {model: ...} unwrapped). --num-classes defaults to the checkpoint's head; --img-size",
+    "(default: the model's) resamples pos_embed the timm way; --batch-size defaults to 32. NAME may also be a CNN",
+    'teacher of @deitjs/teachers (resnet50, regnety_160, resnet_mnist, ...; timm or torchvision weights); its',
+    "--img-size only sets the input size (default: the architecture's).",
   ].join('\n'),
   options: {
     model: { type: 'string' },
     weights: { type: 'string' },
     input: { type: 'string' },
     output: { type: 'string' },
+    images: { type: 'string', multiple: true },
+    labels: { type: 'string' },
+    'crop-pct': { type: 'string' },
     'num-classes': { type: 'string' },
     'img-size': { type: 'string' },
     'batch-size': { type: 'string' },
   },
   async run(args, io) {
-    if (args.positionals.length > 0) throw new ConfigError('predict', `takes no positional arguments (got "${args.positionals[0]}")`);
-    const name = stringFlag(args, 'model', true);
-    const teachers = listTeachers().map((t) => t.name);
-    const isTeacher = teachers.includes(name);
-    if (!listModels().includes(name) && !isTeacher) {
-      throw new ConfigError('--model', `unknown model "${name}" (known: ${[...listModels(), ...teachers].join(', ')})`);
+    if (args.values.images !== undefined) return predictImages(args, io);
+    if (args.positionals.length > 0) throw new ConfigError('predict', `takes no positional arguments without --images (got "${args.positionals[0]}")`);
+    for (const imageFlag of ['labels', 'crop-pct']) {
+      if (args.values[imageFlag] !== undefined) throw new ConfigError(`--${imageFlag}`, 'only applies with --images');
     }
-    const weightsFile = stringFlag(args, 'weights', true);
-    const inputFile = stringFlag(args, 'input', true);
-    const outputFile = stringFlag(args, 'output', true);
-    const numClassesFlag = intFlag(args, 'num-classes');
-    const imgSizeFlag = intFlag(args, 'img-size');
+    const name = stringFlag(args, 'model', true, 'predict');
+    const weightsFile = stringFlag(args, 'weights', true, 'predict');
+    const choice = namedModelChoice(name, weightsFile, '--model', intFlag(args, 'num-classes'), intFlag(args, 'img-size'));
+    const inputFile = stringFlag(args, 'input', true, 'predict');
+    const outputFile = stringFlag(args, 'output', true, 'predict');
     const batchSize = intFlag(args, 'batch-size') ?? 32;
 
-    const weights: StateDict = loadStateDictFile(weightsFile);
-    // A checkpoint fine-tuned to another class count predicts its own classes unless told otherwise.
-    const numClasses = numClassesFlag ?? (isTeacher ? checkpointNumClasses(weights) : weights.get('head.weight')?.shape[0]);
     await useBackend(args, io);
-    const warn = (m: string) => io.stderr.write(`deit-eval: warning: ${m}\n`);
-    const model = isTeacher
-      ? createConvNet(name, { weights, numClasses, source: weightsFile, warn })
-      : createModel(name, { weights, numClasses, imgSize: imgSizeFlag, source: weightsFile, warn });
+    const { model } = loadModel(choice, (m) => io.stderr.write(`deit-eval: warning: ${m}\n`));
     try {
-      const imgSize = isTeacher ? (imgSizeFlag ?? teacherArchitecture(name).imageSize) : (model as ReturnType<typeof createModel>).config.imgSize;
-      const inputs = readInputs(inputFile, imgSize);
+      const inputs = readInputs(inputFile, choice.imgSize);
       const data = toFloat32(inputs);
       const [n, c, h, w] = inputs.shape as [number, number, number, number];
       const k = model.numClasses;
