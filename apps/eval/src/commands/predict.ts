@@ -13,6 +13,7 @@ import {
   writeSafetensors,
 } from '@deitjs/core';
 import { createTransform, decodeImage } from '@deitjs/data';
+import type { CliIO } from '../cli-io.js';
 import { type CommandArgs, type Command, useBackend } from '../command.js';
 import { intFlag, stringFlag } from '../flags.js';
 import { type LoadedModel, loadModel, namedModelChoice } from '../load-model.js';
@@ -109,7 +110,7 @@ function topK(probs: Float32Array, k: number, labels: string[] | undefined): Pre
 }
 
 /** `predict --images`: decode, eval-transform, classify and report the top classes of each image. */
-async function predictImages(args: CommandArgs, io: Parameters<Command['run']>[1]): Promise<number> {
+async function predictImages(args: CommandArgs, io: CliIO): Promise<number> {
   for (const tensorFlag of ['input', 'output']) {
     if (args.values[tensorFlag] !== undefined) {
       throw new ConfigError('--images', `cannot be combined with --${tensorFlag} (images are classified and printed; --input/--output map a tensor file)`);
