@@ -20,8 +20,9 @@
 #define MC 128
 #define NC 1024
 
-// Sizes in floats of the two packing buffers the caller must provide.
-__attribute__((export_name("pack_a_floats"))) int pack_a_floats(void) { return MC * KC; }
+// Sizes in floats of the two per-thread scratch buffers the caller must provide (A packing plus one
+// MR×NR edge tile; B packing). No stack memory is used: instances on several threads share one memory.
+__attribute__((export_name("pack_a_floats"))) int pack_a_floats(void) { return MC * KC + MR * NR; }
 __attribute__((export_name("pack_b_floats"))) int pack_b_floats(void) { return KC * NC; }
 
 // Packs rows [i0, i0+mc) × depth [p0, p0+kc) of A as consecutive MR-row panels, each stored
@@ -60,7 +61,7 @@ static void pack_b(int kc, int nc, const float *b, int rsb, int csb, float *pb) 
 }
 
 // acc[MR×NR] = Σ_p pa[p,:]ᵀ · pb[p,:] over kc depth steps, then C (+)= acc for the valid rows × cols.
-static void micro_kernel(int kc, const float *pa, const float *pb, float *c, int ldc, int rows, int cols, int accumulate) {
+static void micro_kernel(int kc, const float *pa, const float *pb, float *c, int ldc, int rows, int cols, int accumulate, float *tile) {
   v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00;
   v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   for (int p = 0; p < kc; p++) {
@@ -103,8 +104,7 @@ static void micro_kernel(int kc, const float *pa, const float *pb, float *c, int
     wasm_v128_store(r3 + 4, c31);
     return;
   }
-  // Edge tile: spill to a local tile and copy the valid part.
-  float tile[MR * NR] __attribute__((aligned(16)));
+  // Edge tile: spill to the scratch tile and copy the valid part.
   wasm_v128_store(tile, c00);
   wasm_v128_store(tile + 4, c01);
   wasm_v128_store(tile + 8, c10);
@@ -121,7 +121,7 @@ static void micro_kernel(int kc, const float *pa, const float *pb, float *c, int
 }
 
 // C[m×n] (row stride ldc) = A · B. pa and pb are scratch of pack_a_floats() and pack_b_floats() floats.
-__attribute__((export_name("gemm"))) void gemm(int m, int n, int k, const float *a, int rsa, int csa, const float *b, int rsb,
+static void gemm(int m, int n, int k, const float *a, int rsa, int csa, const float *b, int rsb,
                                                int csb, float *c, int ldc, float *pa, float *pb) {
   if (k == 0) {
     for (int i = 0; i < m; i++)
@@ -140,10 +140,22 @@ __attribute__((export_name("gemm"))) void gemm(int m, int n, int k, const float 
           const int cols = nc - jr < NR ? nc - jr : NR;
           for (int ir = 0; ir < mc; ir += MR) {
             const int rows = mc - ir < MR ? mc - ir : MR;
-            micro_kernel(kc, pa + ir * kc, pb + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc, rows, cols, pc > 0);
+            micro_kernel(kc, pa + ir * kc, pb + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc, rows, cols, pc > 0, pa + MC * KC);
           }
         }
       }
     }
+  }
+}
+
+// Runs tasks [first, first + count) of a task table: task i is the product of an m_i×k block of A
+// and a k×n_i block of B into C, given as five ints {a, b, c, m_i, n_i} (byte offsets and sizes), all
+// with the same k, strides and ldc. Batch slices and column/row blocks of one product are tasks; threads
+// take disjoint task ranges, each with its own pa/pb scratch.
+__attribute__((export_name("gemm_tasks"))) void gemm_tasks(const int *tasks, int first, int count, int k, int rsa, int csa,
+                                                           int rsb, int csb, int ldc, float *pa, float *pb) {
+  for (int t = first; t < first + count; t++) {
+    const int *task = tasks + 5 * t;
+    gemm(task[3], task[4], k, (const float *)task[0], rsa, csa, (const float *)task[1], rsb, csb, (float *)task[2], ldc, pa, pb);
   }
 }

@@ -63,16 +63,18 @@ static v128_t erf4(v128_t x) {
   return wasm_v128_or(y, sign);
 }
 
-#define UNARY(name, fn)                                                        \
-  __attribute__((export_name(#name))) void name(const float *x, float *y, int n) { \
-    int i = 0;                                                                 \
-    for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, fn(wasm_v128_load(x + i))); \
-    if (i < n) {                                                               \
-      float in[4] = {0.0f, 0.0f, 0.0f, 0.0f}, out[4];                          \
-      for (int j = i; j < n; j++) in[j - i] = x[j];                            \
-      wasm_v128_store(out, fn(wasm_v128_load(in)));                            \
-      for (int j = i; j < n; j++) y[j] = out[j - i];                           \
-    }                                                                          \
+// The tail (n mod 4 elements) goes through one vector built lane by lane: no stack memory is used.
+#define UNARY(name, fn)                                                                  \
+  __attribute__((export_name(#name))) void name(const float *x, float *y, int n) {       \
+    int i = 0;                                                                           \
+    for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, fn(wasm_v128_load(x + i)));       \
+    if (i < n) {                                                                         \
+      const int r = n - i;                                                               \
+      const v128_t v = fn(wasm_f32x4_make(x[i], r > 1 ? x[i + 1] : 0.0f, r > 2 ? x[i + 2] : 0.0f, 0.0f)); \
+      y[i] = wasm_f32x4_extract_lane(v, 0);                                              \
+      if (r > 1) y[i + 1] = wasm_f32x4_extract_lane(v, 1);                               \
+      if (r > 2) y[i + 2] = wasm_f32x4_extract_lane(v, 2);                               \
+    }                                                                                    \
   }
 
 UNARY(exp_f32, exp4)

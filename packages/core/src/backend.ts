@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { ConfigError } from './errors.js';
-import { registerWasmKernels } from './kernels/register.js';
+import { registerWasmKernels, wasmKernelThreads } from './kernels/register.js';
 import { tf } from './tf.js';
 
 /** Backends deitjs can run on; `auto` picks the fastest that works here. */
@@ -59,12 +59,13 @@ async function trySimple(name: 'wasm' | 'cpu'): Promise<BackendAttempt> {
       if (name === 'cpu') return { candidate: name, ok: true, reason: 'plain JavaScript reference backend' };
       let kernels: string;
       try {
-        kernels = `deitjs kernels for ${(await registerWasmKernels()).join(', ')}`;
+        const replaced = await registerWasmKernels();
+        kernels = `deitjs kernels for ${replaced.join(', ')} (matMul on ${await wasmKernelThreads()} threads)`;
       } catch (err) {
         // The backend works without them, only slower.
         kernels = `tfjs's own kernels (deitjs kernels failed to load: ${err instanceof Error ? err.message : String(err)})`;
       }
-      return { candidate: name, ok: true, reason: `WebAssembly with SIMD (one thread in Node); ${kernels}` };
+      return { candidate: name, ok: true, reason: `WebAssembly with SIMD (tfjs's kernels on one thread in Node); ${kernels}` };
     }
     return { candidate: name, ok: false, reason: `the ${name} backend did not initialise` };
   } catch (err) {

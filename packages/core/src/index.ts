@@ -66,4 +66,4 @@ export {
   readCheckpoint,
   loadStateDictFile,
 } from './io/state-dict-file.js';
-export { registerWasmKernels, restoreWasmKernels, wasmKernelsActive } from './kernels/register.js';
+export { type WasmKernelOptions, registerWasmKernels, restoreWasmKernels, wasmKernelsActive, wasmKernelThreads } from './kernels/register.js';

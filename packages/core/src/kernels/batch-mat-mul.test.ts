@@ -3,7 +3,8 @@ import { initBackend } from '../backend.js';
 import { maxAbsDiff, relL2Error } from '../compare.js';
 import { Rng } from '../rng.js';
 import { tf } from '../tf.js';
-import { registerWasmKernels, restoreWasmKernels, wasmKernelsActive } from './register.js';
+import { ConfigError } from '../errors.js';
+import { registerWasmKernels, restoreWasmKernels, wasmKernelThreads, wasmKernelsActive } from './register.js';
 
 type Case = { a: number[]; b: number[]; ta: boolean; tb: boolean };
 
@@ -158,5 +159,34 @@ describe('wasm BatchMatMul kernel', () => {
     expect(wasmKernelsActive()).toBe(true);
     const ours = product(c, a, b);
     expect(relL2Error(ours.values, theirs.values)).toBeLessThan(1e-5);
+  });
+
+  it('gives bit-identical products on 1, 2 and 3 threads (row, column and batch splits)', async () => {
+    const cases: Case[] = [
+      { a: [300, 64], b: [64, 1030], ta: false, tb: false },
+      { a: [64, 1030], b: [300, 64], ta: true, tb: true },
+      { a: [2, 400, 96], b: [96, 70], ta: false, tb: false },
+      { a: [12, 66, 64], b: [12, 66, 64], ta: false, tb: true },
+    ];
+    const results: Float32Array[][] = [];
+    for (const threads of [1, 2, 3]) {
+      await registerWasmKernels({ threads });
+      expect(await wasmKernelThreads()).toBe(threads);
+      results.push(cases.map((c, i) => product(c, ...inputs(c, 200 + i)).values));
+    }
+    await registerWasmKernels();
+    for (const r of results.slice(1)) for (const [i, v] of r.entries()) expect(Array.from(v)).toEqual(Array.from(results[0]![i]!));
+  });
+
+  it('rejects a bad thread count, naming the option', async () => {
+    await expect(registerWasmKernels({ threads: 0 })).rejects.toThrow(ConfigError);
+    const saved = process.env.DEIT_WASM_THREADS;
+    process.env.DEIT_WASM_THREADS = 'many';
+    try {
+      await expect(registerWasmKernels()).rejects.toThrow(/DEIT_WASM_THREADS/);
+    } finally {
+      if (saved === undefined) delete process.env.DEIT_WASM_THREADS;
+      else process.env.DEIT_WASM_THREADS = saved;
+    }
   });
 });

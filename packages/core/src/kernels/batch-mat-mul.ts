@@ -42,7 +42,13 @@ export function makeBatchMatMul(mod: KernelModule, fallback: tf.KernelFunc): tf.
 
     const aSize = a.shape.reduce((x, y) => x * y, 1);
     const bSize = b.shape.reduce((x, y) => x * y, 1);
-    const [aOff, bOff, cOff] = mod.regions(4 * aSize, 4 * bSize, 4 * batch * m * n) as [number, number, number];
+    const bBatch = outerB.reduce((x, y) => x * y, 1);
+    // One shared B and no broadcast of A: the batch folds into the rows of a single GEMM.
+    const fold = bBatch === 1 && !transposeA && outerA.reduce((x, y) => x * y, 1) === batch;
+    const rows = fold ? batch * m : m;
+    const blocks = fold || batch === 1 ? splitBlocks(rows, n, k, mod.threads) : [];
+    const taskCount = blocks.length > 0 ? blocks.length : batch;
+    const [tOff, aOff, bOff, cOff] = mod.regions(20 * taskCount, 4 * aSize, 4 * bSize, 4 * batch * m * n) as [number, number, number, number];
     // Views of tfjs's heap are taken after makeOutput, whose allocation may have grown (replaced) it.
     mod.f32(aOff, aSize).set(be.typedArrayFromHeap(a) as Float32Array);
     mod.f32(bOff, bSize).set(be.typedArrayFromHeap(b) as Float32Array);
@@ -50,24 +56,38 @@ export function makeBatchMatMul(mod: KernelModule, fallback: tf.KernelFunc): tf.
     // a(i, p) = a[i·rsa + p·csa] and b(p, j) = b[p·rsb + j·csb] within one slice.
     const [rsa, csa] = transposeA ? [1, m] : [k, 1];
     const [rsb, csb] = transposeB ? [1, k] : [n, 1];
-    const sliceA = m * k;
-    const sliceB = k * n;
-    const sliceC = m * n;
-    const gemm = mod.exports.gemm;
-    const bBatch = outerB.reduce((x, y) => x * y, 1);
-    if (bBatch === 1 && !transposeA && outerA.reduce((x, y) => x * y, 1) === batch) {
-      // One shared B and no broadcast of A: the batch folds into the rows of a single GEMM.
-      gemm(batch * m, n, k, aOff, rsa, csa, bOff, rsb, csb, cOff, n, mod.packA, mod.packB);
+    // Task table rows {a, b, c, rows, cols} in bytes and elements (see gemm_tasks in gemm.c).
+    const tasks = mod.i32(tOff, 5 * taskCount);
+    if (blocks.length > 0) {
+      // One product, cut into row or column blocks for the threads.
+      for (const [t, [i0, j0, mi, nj]] of blocks.entries()) tasks.set([aOff + 4 * i0 * rsa, bOff + 4 * j0 * csb, cOff + 4 * (i0 * n + j0), mi, nj], 5 * t);
     } else {
       const idxA = broadcastIndex(outer, outerA);
       const idxB = broadcastIndex(outer, outerB);
-      for (let s = 0; s < batch; s++) {
-        gemm(m, n, k, aOff + 4 * idxA[s]! * sliceA, rsa, csa, bOff + 4 * idxB[s]! * sliceB, rsb, csb, cOff + 4 * s * sliceC, n, mod.packA, mod.packB);
-      }
+      for (let s = 0; s < batch; s++) tasks.set([aOff + 4 * idxA[s]! * m * k, bOff + 4 * idxB[s]! * k * n, cOff + 4 * s * m * n, m, n], 5 * s);
     }
-    (be.typedArrayFromHeap(out) as Float32Array).set(mod.f32(cOff, batch * sliceC));
+    mod.gemmTasks(tOff, taskCount, k, rsa, csa, rsb, csb, n);
+    (be.typedArrayFromHeap(out) as Float32Array).set(mod.f32(cOff, batch * m * n));
     return out;
   };
+}
+
+/**
+ * Cuts one m×n product into at most `threads` blocks [i0, j0, rows, cols] along its longer side, in
+ * multiples of the 4×8 micro-tile; small products (< 2^20 multiply-adds) stay whole.
+ */
+function splitBlocks(m: number, n: number, k: number, threads: number): [number, number, number, number][] {
+  if (threads <= 1 || m * n * k < 2 ** 20) return [[0, 0, m, n]];
+  const byCols = n >= m;
+  const size = byCols ? n : m;
+  const unit = byCols ? 8 : 4;
+  const step = Math.ceil(size / threads / unit) * unit;
+  const out: [number, number, number, number][] = [];
+  for (let s = 0; s < size; s += step) {
+    const len = Math.min(step, size - s);
+    out.push(byCols ? [0, s, m, len] : [s, 0, len, n]);
+  }
+  return out;
 }
 
 /** For each flat index of `outer`, the flat index of the corresponding slice of `inner` (numpy broadcasting). */

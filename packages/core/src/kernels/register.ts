@@ -1,3 +1,4 @@
+import { ConfigError } from '../errors.js';
 import { tf } from '../tf.js';
 import { makeBatchMatMul } from './batch-mat-mul.js';
 import { makeCast, makeIdentity } from './identity.js';
@@ -23,13 +24,41 @@ const REPLACEMENTS: ReadonlyArray<readonly [string, KernelFactory]> = [
 // tfjs's own configs, saved on first replacement so they can be put back.
 const originals = new Map<string, tf.KernelConfig>();
 
+/** Options of {@link registerWasmKernels}. */
+export interface WasmKernelOptions {
+  /**
+   * Threads for matrix products (this thread plus worker threads; 1 = no workers). Default:
+   * `DEIT_WASM_THREADS`, else the machine's available parallelism (at most 8). Results do not depend on it.
+   */
+  threads?: number;
+}
+
+async function defaultThreads(): Promise<number> {
+  const env = typeof process === 'undefined' ? undefined : process.env.DEIT_WASM_THREADS;
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1) throw new ConfigError('DEIT_WASM_THREADS', `must be a positive integer, got "${env}"`);
+    return n;
+  }
+  try {
+    const name = 'node:os';
+    const os = (await import(name)) as { availableParallelism?: () => number; cpus: () => unknown[] };
+    return Math.min(8, os.availableParallelism?.() ?? os.cpus().length);
+  } catch {
+    return 1;
+  }
+}
+
 /**
  * Replaces hot tfjs-backend-wasm kernels with deitjs's WebAssembly SIMD versions (same maths; float32
  * results differ only by summation order). Idempotent; called by `initBackend` when it selects wasm.
  * Returns the names of the kernels now replaced.
  */
-export async function registerWasmKernels(): Promise<string[]> {
+export async function registerWasmKernels(options: WasmKernelOptions = {}): Promise<string[]> {
+  const threads = options.threads ?? (await defaultThreads());
+  if (!Number.isInteger(threads) || threads < 1) throw new ConfigError('threads', `must be a positive integer, got ${threads}`);
   const mod = await loadKernelModule();
+  await mod.setThreads(threads);
   for (const [name, make] of REPLACEMENTS) {
     if (!originals.has(name)) {
       const original = tf.getKernel(name, 'wasm');
@@ -41,6 +70,11 @@ export async function registerWasmKernels(): Promise<string[]> {
     tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(mod, original.kernelFunc) });
   }
   return [...originals.keys()];
+}
+
+/** Threads deitjs's wasm matrix products use now (0 before {@link registerWasmKernels}). */
+export async function wasmKernelThreads(): Promise<number> {
+  return originals.size === 0 ? 0 : (await loadKernelModule()).threads;
 }
 
 /** Puts tfjs-backend-wasm's own kernels back (for benchmarks and A/B parity checks). */
