@@ -28,25 +28,19 @@ const originals = new Map<string, tf.KernelConfig>();
 export interface WasmKernelOptions {
   /**
    * Threads for matrix products (this thread plus worker threads; 1 = no workers). Default:
-   * `DEIT_WASM_THREADS`, else the machine's available parallelism (at most 8). Results do not depend on it.
+   * `DEIT_WASM_THREADS`, else 1. Results do not depend on it.
    */
   threads?: number;
 }
 
-async function defaultThreads(): Promise<number> {
+// One thread unless asked: on the shared 2-core machine this was built on, a second thread showed no
+// wall-time gain (the other core was busy), so the extra workers are opt-in until measured idle.
+function defaultThreads(): number {
   const env = typeof process === 'undefined' ? undefined : process.env.DEIT_WASM_THREADS;
-  if (env !== undefined && env !== '') {
-    const n = Number(env);
-    if (!Number.isInteger(n) || n < 1) throw new ConfigError('DEIT_WASM_THREADS', `must be a positive integer, got "${env}"`);
-    return n;
-  }
-  try {
-    const name = 'node:os';
-    const os = (await import(name)) as { availableParallelism?: () => number; cpus: () => unknown[] };
-    return Math.min(8, os.availableParallelism?.() ?? os.cpus().length);
-  } catch {
-    return 1;
-  }
+  if (env === undefined || env === '') return 1;
+  const n = Number(env);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError('DEIT_WASM_THREADS', `must be a positive integer, got "${env}"`);
+  return n;
 }
 
 /**
@@ -55,7 +49,7 @@ async function defaultThreads(): Promise<number> {
  * Returns the names of the kernels now replaced.
  */
 export async function registerWasmKernels(options: WasmKernelOptions = {}): Promise<string[]> {
-  const threads = options.threads ?? (await defaultThreads());
+  const threads = options.threads ?? defaultThreads();
   if (!Number.isInteger(threads) || threads < 1) throw new ConfigError('threads', `must be a positive integer, got ${threads}`);
   const mod = await loadKernelModule();
   await mod.setThreads(threads);
