@@ -36,12 +36,14 @@ export function makeBatchMatMul(mod: KernelModule, fallback: tf.KernelFunc): tf.
     const outerA = a.shape.slice(0, -2);
     const outerB = b.shape.slice(0, -2);
     const outer = tf.broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
-    const out = be.makeOutput([...outer, m, n], 'float32');
     const batch = outer.reduce((x, y) => x * y, 1);
-    if (batch * m * n === 0) return out;
-
     const aSize = a.shape.reduce((x, y) => x * y, 1);
     const bSize = b.shape.reduce((x, y) => x * y, 1);
+    // Operands are copied into the kernel module's memory (2 GiB at most); beyond 1 GiB keep tfjs's kernel.
+    if (4 * (aSize + bSize + batch * m * n) > 2 ** 30) return fallback(args);
+    const out = be.makeOutput([...outer, m, n], 'float32');
+    if (batch * m * n === 0) return out;
+
     const bBatch = outerB.reduce((x, y) => x * y, 1);
     // One shared B and no broadcast of A: the batch folds into the rows of a single GEMM.
     const fold = bBatch === 1 && !transposeA && outerA.reduce((x, y) => x * y, 1) === batch;

@@ -13,10 +13,11 @@ export type UnaryExport = 'exp_f32' | 'erf_f32';
 export function makeUnary(fn: UnaryExport): (mod: KernelModule, original: tf.KernelFunc) => tf.KernelFunc {
   return (mod, original) => (args) => {
     const x = args.inputs.x as tf.TensorInfo;
-    if (x.dtype !== 'float32') return original(args);
+    const n = x.shape.reduce((a, b) => a * b, 1);
+    // Other dtypes, and inputs beyond 1 GiB (the kernel module's memory is 2 GiB at most), keep tfjs's kernel.
+    if (x.dtype !== 'float32' || 4 * n > 2 ** 30) return original(args);
     const be = args.backend as unknown as WasmBackendInternals;
     const out = be.makeOutput(x.shape, 'float32');
-    const n = x.shape.reduce((a, b) => a * b, 1);
     if (n === 0) return out;
     const [off] = mod.regions(4 * n) as [number];
     mod.f32(off, n).set(be.typedArrayFromHeap(x) as Float32Array);
