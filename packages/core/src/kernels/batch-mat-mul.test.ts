@@ -178,6 +178,13 @@ describe('wasm BatchMatMul kernel', () => {
     for (const r of results.slice(1)) for (const [i, v] of r.entries()) expect(Array.from(v)).toEqual(Array.from(results[0]![i]!));
   });
 
+  it('rejects mismatched inner dimensions with a ShapeError naming b (when called past the op checks)', () => {
+    const a = tf.ones([2, 3, 4]);
+    const b = tf.ones([2, 5, 6]);
+    expect(() => tf.engine().runKernel('BatchMatMul', { a, b }, { transposeA: false, transposeB: false })).toThrow(/b: matMul inner dimensions differ: 4 vs 5/);
+    tf.dispose([a, b]);
+  });
+
   it('rejects a bad thread count, naming the option', async () => {
     await expect(registerWasmKernels({ threads: 0 })).rejects.toThrow(ConfigError);
     const saved = process.env.DEIT_WASM_THREADS;
