@@ -48,13 +48,17 @@ function run(cmd, argv, label) {
   process.stderr.write(`bench: ${label} …\n`);
   const r = spawnSync(cmd, argv, { cwd: root, encoding: 'utf8', env: { ...process.env, DEIT_BACKEND: args.backend }, maxBuffer: 64 << 20 });
   if (r.status !== 0) {
-    process.stderr.write(r.stderr);
-    throw new Error(`${label} failed with exit code ${r.status}`);
+    // A workload that cannot run here (e.g. out of wasm memory) is reported in the table, not fatal to the others.
+    const why = (r.stderr.trim().split('\n').filter(Boolean).at(-1) ?? `signal ${r.signal}`).slice(0, 160);
+    process.stderr.write(`bench: ${label} failed (exit ${r.status ?? r.signal}): ${why}\n`);
+    if (smoke) throw new Error(`${label} failed`);
+    return { error: why };
   }
   return JSON.parse(r.stdout);
 }
 
 const fmt = (v, d = 1) => (v === undefined || v === null ? '–' : Number(v).toFixed(d));
+const ratioOf = (r) => (r.ratio === null || r.ratio === undefined ? '–' : fmt(r.ratio, 2));
 function table(header, rows) {
   const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (r) => r.map((c, i) => String(c).padEnd(w[i])).join('  ').trimEnd();
@@ -70,28 +74,37 @@ if (!only || only.has('training')) {
     if (row.teacher) argv.push('--teacher', row.teacher, '--distillation-type', 'hard');
     const r = run(process.execPath, argv, `train ${row.model} b${row.batch}${row.teacher ? ` + ${row.teacher}` : ''}`);
     const ref = PYTORCH[`${row.model}|${row.teacher ?? 'none'}|${row.batch}`];
+    if (r.error) {
+      results.training.push({ ...row, error: r.error, pytorch: ref ?? null, tensors: { before: '–', after: '–' } });
+      continue;
+    }
     results.training.push({ ...row, imagesPerSecond: r.train.imagesPerSecond, msPerStep: r.train.msPerStep, peakRssMiB: r.peakRssMiB, tensors: r.tensors, pytorch: ref ?? null, ratio: ref ? r.train.imagesPerSecond / ref : null });
   }
   console.log(`\nTraining (forward + backward + AdamW${smoke ? '; smoke sizes' : ''}), backend ${args.backend}, ${steps} timed steps`);
   console.log(
     table(
       ['model', 'batch', 'teacher', 'img/s', 'ms/step', 'PyTorch img/s', 'ratio', 'peak RSS MiB', 'tensors before→after'],
-      results.training.map((r) => [r.model, r.batch, r.teacher ?? '–', fmt(r.imagesPerSecond), fmt(r.msPerStep, 0), r.pytorch ?? '–', r.ratio === null ? '–' : fmt(r.ratio, 2), fmt(r.peakRssMiB, 0), `${r.tensors.before}→${r.tensors.after}`]),
+      results.training.map((r) => [r.model, r.batch, r.teacher ?? '–', r.error ? 'failed' : fmt(r.imagesPerSecond), fmt(r.msPerStep, 0), r.pytorch ?? '–', ratioOf(r), fmt(r.peakRssMiB, 0), `${r.tensors.before}→${r.tensors.after}`]),
     ),
   );
+  for (const r of results.training.filter((x) => x.error)) console.log(`  failed: ${r.model} b${r.batch}${r.teacher ? ` + ${r.teacher}` : ''}: ${r.error}`);
 }
 
 if (!only || only.has('inference')) {
   for (const row of INFERENCE_ROWS) {
     const r = run(process.execPath, [evalCli, 'bench', '--model', row.model, '--batch-size', String(row.batch), '--steps', steps, '--json', '--backend', args.backend, '--phases', 'inference'], `inference ${row.model} b${row.batch}`);
     const ref = PYTORCH[`inference|${row.model}|${row.batch}`];
+    if (r.error) {
+      results.inference.push({ ...row, error: r.error, pytorch: ref ?? null, tensors: { before: '–', after: '–' } });
+      continue;
+    }
     results.inference.push({ ...row, imagesPerSecond: r.inference.imagesPerSecond, msPerStep: r.inference.msPerStep, peakRssMiB: r.peakRssMiB, tensors: r.tensors, pytorch: ref ?? null, ratio: ref ? r.inference.imagesPerSecond / ref : null });
   }
   console.log(`\nInference (eval mode), backend ${args.backend}`);
   console.log(
     table(
       ['model', 'batch', 'img/s', 'ms/batch', 'PyTorch img/s', 'ratio', 'peak RSS MiB', 'tensors before→after'],
-      results.inference.map((r) => [r.model, r.batch, fmt(r.imagesPerSecond), fmt(r.msPerStep, 0), r.pytorch ?? '–', r.ratio === null ? '–' : fmt(r.ratio, 2), fmt(r.peakRssMiB, 0), `${r.tensors.before}→${r.tensors.after}`]),
+      results.inference.map((r) => [r.model, r.batch, r.error ? 'failed' : fmt(r.imagesPerSecond), fmt(r.msPerStep, 0), r.pytorch ?? '–', ratioOf(r), fmt(r.peakRssMiB, 0), `${r.tensors.before}→${r.tensors.after}`]),
     ),
   );
 }
