@@ -31,6 +31,7 @@ export interface KernelExports {
   pack_b_floats(): number;
   exp_f32(x: number, y: number, n: number): void;
   erf_f32(x: number, y: number, n: number): void;
+  sum_middle(x: number, out: number, acc: number, outer: number, red: number, inner: number): void;
   gemm_tasks(tasks: number, first: number, count: number, k: number, rsa: number, csa: number, rsb: number, csb: number, ldc: number, pa: number, pb: number): void;
 }
 

@@ -1,13 +1,15 @@
 import { tf } from '../tf.js';
+import type { KernelModule } from './kernel-module.js';
 import type { WasmBackendInternals } from './wasm-backend.js';
 
 /**
  * `Sum` for the wasm backend when the reduced axes are consecutive and not innermost (bias and
  * LayerNorm parameter gradients: `[T, C] → [C]`). tfjs's wasm Sum first transposes the reduced axes to
  * the end, and its 2-D transpose walks memory with a large stride (~10 ns per element); here rows are
- * accumulated in place (in float64, like the cpu backend). Other reductions keep tfjs's kernel.
+ * accumulated with SIMD in float64 (like the cpu backend), `sum_middle` in reduce.c. Other reductions
+ * keep tfjs's kernel.
  */
-export function makeSum(_mod: unknown, original: tf.KernelFunc): tf.KernelFunc {
+export function makeSum(mod: KernelModule, original: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const x = args.inputs.x as tf.TensorInfo;
     const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
@@ -21,18 +23,15 @@ export function makeSum(_mod: unknown, original: tf.KernelFunc): tf.KernelFunc {
     const red = prod(x.shape.slice(first, last + 1));
     const inner = prod(x.shape.slice(last + 1));
     const outShape = keepDims ? x.shape.map((d, i) => (i >= first && i <= last ? 1 : d)) : x.shape.filter((_, i) => i < first || i > last);
+    const size = outer * red * inner;
+    // Empty inputs, and inputs beyond 1 GiB (the kernel module's memory is 2 GiB at most): tfjs's kernel.
+    if (size === 0 || 4 * size > 2 ** 30) return original(args);
     const be = args.backend as unknown as WasmBackendInternals;
     const out = be.makeOutput(outShape, 'float32');
-    const xs = be.typedArrayFromHeap(x);
-    const ys = be.typedArrayFromHeap(out);
-    const acc = new Float64Array(inner);
-    for (let o = 0; o < outer; o++) {
-      acc.fill(0);
-      for (let r = 0, base = o * red * inner; r < red; r++, base += inner) {
-        for (let i = 0; i < inner; i++) acc[i]! += xs[base + i]!;
-      }
-      ys.set(acc, o * inner);
-    }
+    const [xOff, yOff, accOff] = mod.regions(4 * size, 4 * outer * inner, 8 * inner) as [number, number, number];
+    mod.f32(xOff, size).set(be.typedArrayFromHeap(x) as Float32Array);
+    mod.exports.sum_middle(xOff, yOff, accOff, outer, red, inner);
+    (be.typedArrayFromHeap(out) as Float32Array).set(mod.f32(yOff, outer * inner));
     return out;
   };
 }
