@@ -1,4 +1,4 @@
-import { type CheckpointFormat, ConfigError, DTYPE_BYTES, numel, readCheckpoint } from '@deitjs/core';
+import { type CheckpointFormat, ConfigError, DTYPE_BYTES, detectCheckpointFormat, numel, readCheckpoint, readSafetensorsHeader } from '@deitjs/core';
 import type { Command } from '../command.js';
 import { formatCount, formatTable } from '../table.js';
 
@@ -33,7 +33,15 @@ export interface InspectReport {
 
 /** Reads a checkpoint and describes its state dict (no backend needed: nothing is computed). */
 export function inspectCheckpoint(file: string): InspectReport {
-  const c = readCheckpoint(file);
+  // A safetensors header says everything listed here (and is fully validated): the data, possibly hundreds of MB,
+  // need not be read. A .pth has to be unpickled to find its tensors.
+  const c =
+    detectCheckpointFormat(file) === 'safetensors'
+      ? (() => {
+          const h = readSafetensorsHeader(file);
+          return { format: 'safetensors' as const, tensors: h.entries.map((e) => [e.name, e] as const), wrapper: undefined, otherKeys: [], metadata: h.metadata };
+        })()
+      : readCheckpoint(file);
   const tensors = [...c.tensors].map(([name, t]): InspectedTensor => {
     const elements = numel(t.shape);
     return { name, dtype: t.dtype, shape: t.shape, elements, bytes: elements * DTYPE_BYTES[t.dtype] };
