@@ -1,8 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tf } from '@deitjs/core';
 import { runTrainingInChild } from './child-run.js';
+import { writeRunReport } from './report.js';
 import { DEFAULT_OPTIONS, type TrainOptions } from './options.js';
 import type { TrainIO } from './io.js';
 import { defaultRunDir, runTraining, type TrainRunResult } from './train-run.js';
@@ -60,6 +63,35 @@ export interface StageResult {
   stage: 'teacher' | 'distilled student' | 'baseline (no distillation)';
   /** The run. */
   run: TrainRunResult;
+  /** cos(cls token, dist token) per layer (`deit-eval analyze`), for the DeiT stages when the analysis ran. */
+  cosine?: { name: string; cosine: number }[];
+}
+
+function evalCliPath(): string | null {
+  try {
+    const pkg = createRequire(import.meta.url).resolve('deit-eval/package.json');
+    const cli = join(dirname(pkg), 'dist', 'cli.js');
+    return existsSync(cli) ? cli : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs `deit-eval analyze` on a student's run directory (it writes analysis.json there), then rewrites the run's
+ * report.html so that it holds the cls/dist analysis plots. Returns the cosine per layer, or undefined when the
+ * eval app is not built.
+ */
+function analyzeStudent(runDir: string, io: TrainIO): { name: string; cosine: number }[] | undefined {
+  const cli = evalCliPath();
+  if (cli === null) return undefined;
+  const r = spawnSync(process.execPath, [cli, 'analyze', '--run', runDir, '--json', '--backend', tf.getBackend()], { encoding: 'utf8', env: { ...process.env, ...io.env } });
+  if (r.status !== 0) {
+    io.stderr.write(`deit-train: analysis of ${runDir} failed: ${(r.stderr ?? '').trim().split('\n').at(-1)}\n`);
+    return undefined;
+  }
+  writeRunReport(runDir);
+  return (JSON.parse(r.stdout) as { layers: { name: string; cosine: number }[] }).layers.map(({ name, cosine }) => ({ name, cosine }));
 }
 
 function recipeOptions(job: MainJobOptions): TrainOptions {
@@ -150,6 +182,8 @@ export async function runMainJob(job: MainJobOptions, io: TrainIO): Promise<Stag
     baseline = await runTraining(baselineOptions, io);
   }
   out.push({ stage: 'baseline (no distillation)', run: baseline });
+  say('analysis: cos(cls token, dist token) per layer of both students (deit-eval analyze), report.html updated');
+  for (const s of out.slice(1)) s.cosine = analyzeStudent(s.run.runDir, io);
   return out;
 }
 
@@ -183,5 +217,10 @@ export function formatMainJobTable(stages: StageResult[], totalSeconds: number):
   const d = stages.find((s) => s.stage === 'distilled student')?.run.lastEval?.top1;
   const b = stages.find((s) => s.stage === 'baseline (no distillation)')?.run.lastEval?.top1;
   const diff = d !== undefined && b !== undefined ? `distilled − baseline (mean of heads): ${(d - b >= 0 ? '+' : '') + (d - b).toFixed(1)} points (one seed; see README for the 3-seed result)` : '';
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), '', diff, `total time: ${totalSeconds.toFixed(0)} s`].filter((s) => s !== '').join('\n');
+  const cos = stages
+    .filter((s) => s.cosine !== undefined)
+    .map((s) => `cos(cls, dist) of the ${s.stage}: ${s.cosine!.map((c) => `${c.name} ${c.cosine.toFixed(2)}`).join(' → ')}`);
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), '', diff, ...cos, `total time: ${totalSeconds.toFixed(0)} s`]
+    .filter((s) => s !== '')
+    .join('\n');
 }

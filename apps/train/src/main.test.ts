@@ -1,8 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSafetensorsHeader, tf } from '@deitjs/core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { initBackend, readSafetensorsHeader, tf } from '@deitjs/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainIO } from './io.js';
 import { runMainJob } from './main-job.js';
 import { main } from './main.js';
@@ -27,6 +27,11 @@ function capture(): TrainIO & { out: () => string; err: () => string } {
 const tiny = ['--data', 'mnist', '--train-per-class', '4', '--test-per-class', '2', '--epochs', '1', '--batch-size', '8', '--input-size', '32'];
 
 describe('deit-train', () => {
+  beforeAll(async () => {
+    // runMainJob (called directly below) expects the app to have chosen a backend, as main() does.
+    await initBackend('wasm');
+  });
+
   it('trains a teacher convnet and writes a complete run directory', async () => {
     const io = capture();
     const out = join(dir, 'teacher');
