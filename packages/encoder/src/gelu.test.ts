@@ -1,7 +1,12 @@
-import { initBackend, tf } from '@deitjs/core';
+import { Rng, initBackend, tf } from '@deitjs/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gelu } from './gelu.js';
+import { compareWithPlain, relMaxErr, tensorsAroundStep } from './custom-grad.test-util.js';
+import { gelu, geluParts } from './gelu.js';
+import { checkGradients } from './grad-check.js';
 import { erfRef } from './reference.test-util.js';
+
+// d/dx of 0.5·x·(1 + erf(x/√2)) in float64: Φ(x) + x·φ(x).
+const geluDerivRef = (x: number): number => 0.5 * (1 + erfRef(x / Math.SQRT2)) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI);
 
 // x·Φ(x) from tabulated normal CDF values (Φ(±1) = 0.841344746…, Φ(2) = 0.977249868…, Φ(−3) = 0.001349898…).
 const TABLE: Array<[number, number]> = [
@@ -41,5 +46,39 @@ for (const backend of ['cpu', 'wasm'] as const) {
       expect(erfErr).toBeLessThan(1e-6);
       expect(geluErr).toBeLessThan(1e-6);
     });
+
+    it('custom gradient: values and input gradient equal the plain composition and the float64 derivative', () => {
+      const rng = new Rng(5);
+      const n = 3 * 7 * 40;
+      const xs = Float32Array.from({ length: n }, (_, i) => (i < 241 ? -6 + i * 0.05 : rng.normal(0, 2)));
+      const x = tf.variable(tf.tensor3d(xs, [3, 7, 40]));
+      const r = tf.tensor3d(Float32Array.from({ length: n }, () => rng.normal()), [3, 7, 40]);
+      const errs = compareWithPlain(() => gelu(x), () => geluParts(x).y, new Map([['input', x]]), r);
+      const g = tf.tidy(() => tf.grad((t: tf.Tensor) => tf.sum(gelu(t)))(x).dataSync());
+      const want = Array.from(xs, (v) => geluDerivRef(v));
+      const refErr = relMaxErr(g, want);
+      console.log(`gelu ${backend} custom grad: output ${errs.get('output')!.toExponential(2)}, grad vs plain ${errs.get('input')!.toExponential(2)}, vs float64 ${refErr.toExponential(2)}`);
+      expect(errs.get('output')!).toBeLessThan(1e-6);
+      expect(errs.get('input')!).toBeLessThan(1e-5);
+      expect(refErr).toBeLessThan(1e-5);
+      const [before, after] = tensorsAroundStep(() => tf.sum(tf.mul(gelu(x), r)) as tf.Scalar, [x]);
+      expect(after).toBe(before);
+      tf.dispose([x, r]);
+    });
   });
 }
+
+describe('gelu gradient (cpu)', () => {
+  beforeAll(async () => {
+    await initBackend('cpu');
+  });
+  it('matches central finite differences', () => {
+    const rng = new Rng(6);
+    const x = tf.variable(tf.tensor1d(Float32Array.from({ length: 30 }, () => rng.normal(0, 2))));
+    const res = checkGradients(() => tf.sum(tf.mul(gelu(x), tf.linspace(-1, 2, 30))), new Map([['input', x]]), { rng, samples: 30 });
+    console.log(`gelu grad: max abs err ${res[0]!.maxAbsErr.toExponential(2)} (scale ${res[0]!.gradScale.toFixed(3)})`);
+    expect(res[0]!.failures).toBe(0);
+    expect(res[0]!.gradScale).toBeGreaterThan(1e-2);
+    x.dispose();
+  });
+});
