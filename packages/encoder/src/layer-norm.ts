@@ -1,4 +1,5 @@
 import { ConfigError, Module, ShapeError, tf } from '@deitjs/core';
+import { customOp } from './custom-grad.js';
 
 /** Configuration of a {@link LayerNorm}. */
 export interface LayerNormConfig {
@@ -16,6 +17,7 @@ export class LayerNorm extends Module {
   readonly eps: number;
   private readonly weight: tf.Variable;
   private readonly bias: tf.Variable;
+  private readonly op: (...inputs: tf.Tensor[]) => tf.Tensor;
 
   /** Creates the layer with weight 1 and bias 0. */
   constructor(config: LayerNormConfig) {
@@ -26,16 +28,32 @@ export class LayerNorm extends Module {
     if (!(this.eps > 0)) throw new ConfigError('eps', `must be positive, got ${this.eps}`);
     this.weight = this.addParam('weight', tf.ones([this.dim]));
     this.bias = this.addParam('bias', tf.zeros([this.dim]));
+    // One tape node keeping x̂ and 1/σ: autodiff of the composition keeps ~5 tensors of x's size (x − μ,
+    // its square, x̂, x̂·w and their gradients) until the whole backward pass ends.
+    this.op = customOp(([x, weight, bias], save) => {
+      const mean = tf.mean(x!, -1, true);
+      const centred = tf.sub(x!, mean);
+      const variance = tf.mean(tf.square(centred), -1, true);
+      const rstd = tf.rsqrt(tf.add(variance, this.eps));
+      const xhat = tf.mul(centred, rstd);
+      save([xhat, rstd]);
+      return { value: tf.add(tf.mul(xhat, weight!), bias!), gradFunc: (dy, [xh, rs]) => layerNormGrads(dy, xh!, rs!, weight!) };
+    });
   }
 
   /** Normalises `[..., dim]`. */
   apply<T extends tf.Tensor>(x: T): T {
     if (x.shape[x.rank - 1] !== this.dim) throw new ShapeError('input', `expected last dimension ${this.dim}, got [${x.shape.join(', ')}]`);
-    return tf.tidy(() => {
-      const mean = tf.mean(x, -1, true);
-      const centred = tf.sub(x, mean);
-      const variance = tf.mean(tf.square(centred), -1, true);
-      return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, this.eps))), this.weight), this.bias) as T;
-    });
+    return this.op(x, this.weight, this.bias) as T;
   }
+}
+
+// The closed-form backward of y = x̂·w + b, x̂ = (x − μ)/σ over the last axis (g = dy·w):
+// dx = (g − mean(g) − x̂·mean(g·x̂)) / σ, dw = Σ dy·x̂ and db = Σ dy over all leading axes.
+function layerNormGrads(dy: tf.Tensor, xhat: tf.Tensor, rstd: tf.Tensor, weight: tf.Tensor): tf.Tensor[] {
+  const lead = Array.from({ length: dy.rank - 1 }, (_, i) => i);
+  const sumLead = (t: tf.Tensor): tf.Tensor => (lead.length === 0 ? t : tf.sum(t, lead));
+  const g = tf.mul(dy, weight);
+  const dx = tf.mul(tf.sub(tf.sub(g, tf.mean(g, -1, true)), tf.mul(xhat, tf.mean(tf.mul(g, xhat), -1, true))), rstd);
+  return [dx, sumLead(tf.mul(dy, xhat)), sumLead(dy)];
 }
