@@ -1,5 +1,7 @@
-import { Rng, initBackend, maxAbsDiff, tf } from '@deitjs/core';
+import { Rng, ShapeError, initBackend, maxAbsDiff, tf } from '@deitjs/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { compareWithPlain, tensorsAroundStep } from './custom-grad.test-util.js';
+import { geluParts } from './gelu.js';
 import { checkGradients } from './grad-check.js';
 import { Mlp } from './mlp.js';
 import { mlpRef, randomizeModule, toMat } from './reference.test-util.js';
@@ -28,6 +30,27 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const err = maxAbsDiff(got, want.data);
       console.log(`Mlp ${backend}: max abs diff vs float64 ${err.toExponential(2)}`);
       expect(err).toBeLessThan(2e-5);
+      mlp.dispose();
+    });
+
+    it('custom gradient: output and gradients (input, fc1, fc2) equal the plain fc1 → GELU → fc2 composition', () => {
+      const rng = new Rng(23);
+      const mlp = new Mlp({ dim: 8, hiddenDim: 32 }, rng);
+      randomizeModule(mlp, rng, 0.4);
+      const vars = mlp.trainableVariables();
+      for (const shape of [[2, 5, 8], [6, 8]]) {
+        const n = shape.reduce((p, q) => p * q, 1);
+        const x = tf.variable(tf.tensor(Float32Array.from({ length: n }, () => rng.normal()), shape));
+        const r = tf.tensor(Float32Array.from({ length: n }, () => rng.normal()), shape);
+        const plain = (): tf.Tensor => mlp.fc2.apply(geluParts(mlp.fc1.apply(x)).y);
+        const errs = compareWithPlain(() => mlp.apply(x), plain, new Map([...vars, ['input', x]]), r);
+        console.log(`Mlp ${backend} [${shape}] custom vs plain: ${[...errs].map(([k, e]) => `${k} ${e.toExponential(2)}`).join(', ')}`);
+        for (const [k, e] of errs) expect(e, k).toBeLessThan(k === 'output' ? 1e-6 : 1e-5);
+        const [before, after] = tensorsAroundStep(() => tf.sum(tf.mul(mlp.apply(x), r)) as tf.Scalar, [...vars.values(), x]);
+        expect(after).toBe(before);
+        tf.dispose([x, r]);
+      }
+      expect(() => tf.tidy(() => mlp.apply(tf.zeros([2, 7])))).toThrow(ShapeError);
       mlp.dispose();
     });
   });
