@@ -1,4 +1,5 @@
 import { ConfigError, Module, type Rng, ShapeError, tf } from '@deitjs/core';
+import { type CustomOpResult, customOp } from './custom-grad.js';
 import { Linear } from './linear.js';
 
 /** Configuration of an {@link Attention} layer. */
@@ -28,6 +29,7 @@ export class Attention extends Module {
   readonly qkv: Linear;
   /** Output projection. */
   readonly proj: Linear;
+  private readonly op: (...inputs: tf.Tensor[]) => tf.Tensor;
 
   /** Creates the layer with DeiT's Linear initialisation. */
   constructor(config: AttentionConfig, rng: Rng) {
@@ -42,21 +44,57 @@ export class Attention extends Module {
     this.scale = this.headDim ** -0.5;
     this.qkv = this.addChild('qkv', new Linear({ inFeatures: dim, outFeatures: 3 * dim, bias: config.qkvBias ?? true }, rng));
     this.proj = this.addChild('proj', new Linear({ inFeatures: dim, outFeatures: dim }, rng));
+    this.op = customOp((inputs, save) => this.forward(inputs, save));
   }
 
   /** Tokens `[B, N, D]` → `[B, N, D]`. */
   apply(x: tf.Tensor3D): tf.Tensor3D {
     if (x.rank !== 3 || x.shape[2] !== this.dim) throw new ShapeError('input', `expected [batch, tokens, ${this.dim}], got [${x.shape.join(', ')}]`);
-    const [b, n] = x.shape;
-    const h = this.numHeads;
-    const hd = this.headDim;
-    return tf.tidy(() => {
-      // [B, N, 3·H, hd] → [B, 3·H, N, hd]: the first H "heads" are q, the next H are k, the last H are v.
-      const qkv = tf.transpose(tf.reshape(this.qkv.apply(x), [b, n, 3 * h, hd]), [0, 2, 1, 3]);
-      const [q, k, v] = tf.split(qkv, 3, 1).map((t) => tf.reshape(t, [b * h, n, hd]) as tf.Tensor3D) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-      const attn = tf.softmax(tf.matMul(tf.mul(q, this.scale), k, false, true));
-      const out = tf.reshape(tf.transpose(tf.reshape(tf.matMul(attn, v), [b, h, n, hd]), [0, 2, 1, 3]), [b, n, this.dim]) as tf.Tensor3D;
-      return this.proj.apply(out);
-    });
+    const params = [this.qkv.weight, this.proj.weight, this.proj.bias!];
+    return this.op(x, ...params, ...(this.qkv.bias === undefined ? [] : [this.qkv.bias])) as tf.Tensor3D;
+  }
+
+  // One tape node keeping x, q·s, k, v and the softmax probabilities P: autodiff of the composition also
+  // keeps the qkv projection twice, the scores' inputs, P·v, both heads transposes and every gradient of
+  // them until the whole backward pass ends. The backward recomputes P·v (one small batched product).
+  // Inputs: x, qkv.weight, proj.weight, proj.bias[, qkv.bias].
+  private forward([x, wQkv, wProj, bProj, bQkv]: tf.Tensor[], save: tf.GradSaveFunc): CustomOpResult {
+    const [b, n] = x!.shape as [number, number, number];
+    const [h, hd, d] = [this.numHeads, this.headDim, this.dim];
+    const x2 = tf.reshape(x!, [b * n, d]) as tf.Tensor2D;
+    const qkvLin = tf.matMul(x2, wQkv as tf.Tensor2D);
+    // [B, N, 3·H, hd] → [B, 3·H, N, hd]: the first H "heads" are q, the next H are k, the last H are v.
+    const qkv = tf.transpose(tf.reshape(bQkv === undefined ? qkvLin : tf.add(qkvLin, bQkv), [b, n, 3 * h, hd]), [0, 2, 1, 3]);
+    const [q, k, v] = tf.split(qkv, 3, 1).map((t) => tf.reshape(t, [b * h, n, hd]) as tf.Tensor3D) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+    const qs = tf.mul(q, this.scale) as tf.Tensor3D;
+    const attn = tf.softmax(tf.matMul(qs, k, false, true)) as tf.Tensor3D;
+    // P·v [B·H, N, hd] → tokens [B·N, D] with head h in channels h·hd …
+    const heads = (p: tf.Tensor3D, vv: tf.Tensor3D): tf.Tensor2D =>
+      tf.reshape(tf.transpose(tf.reshape(tf.matMul(p, vv), [b, h, n, hd]), [0, 2, 1, 3]), [b * n, d]) as tf.Tensor2D;
+    const out = tf.add(tf.matMul(heads(attn, v), wProj as tf.Tensor2D), bProj!);
+    save([x2, qs, k, v, attn]);
+    return {
+      value: tf.reshape(out, [b, n, d]),
+      gradFunc: (dy, saved) => {
+        const [xs, qss, ks, vs, p] = saved as [tf.Tensor2D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+        const dy2 = tf.reshape(dy, [b * n, d]) as tf.Tensor2D;
+        const dWProj = tf.matMul(heads(p, vs), dy2, true, false);
+        const dO = tf.reshape(tf.transpose(tf.reshape(tf.matMul(dy2, wProj as tf.Tensor2D, false, true), [b, n, h, hd]), [0, 2, 1, 3]), [b * h, n, hd]) as tf.Tensor3D;
+        const dP = tf.matMul(dO, vs, false, true);
+        const dV = tf.matMul(p, dO, true, false);
+        // Softmax backward (as tfjs's): P·dP − Σ(P·dP)·P over the keys.
+        const pdP = tf.mul(dP, p);
+        const dS = tf.sub(pdP, tf.mul(tf.sum(pdP, -1, true), p)) as tf.Tensor3D;
+        const dQ = tf.mul(tf.matMul(dS, ks), this.scale);
+        const dK = tf.matMul(dS, qss, true, false);
+        const dQkv = tf.reshape(
+          tf.transpose(tf.concat([dQ, dK, dV].map((t) => tf.reshape(t, [b, h, n, hd])), 1), [0, 2, 1, 3]),
+          [b * n, 3 * d],
+        ) as tf.Tensor2D;
+        const dx = tf.reshape(tf.matMul(dQkv, wQkv as tf.Tensor2D, false, true), [b, n, d]);
+        const grads = [dx, tf.matMul(xs, dQkv, true, false), dWProj, tf.sum(dy2, 0)];
+        return bQkv === undefined ? grads : [...grads, tf.sum(dQkv, 0)];
+      },
+    };
   }
 }
