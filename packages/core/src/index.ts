@@ -7,6 +7,7 @@ export {
   type HostTensor,
   type StateDict,
   DTYPE_BYTES,
+  ARRAY_OF_DTYPE,
   numel,
   halfToFloat,
   toFloat32,

@@ -22,6 +22,20 @@ export const DTYPE_BYTES: Readonly<Record<FileDType, number>> = {
   F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
 };
 
+/** The typed-array class each file dtype is held in (F16/BF16 as raw Uint16 bits, BOOL as bytes). */
+export const ARRAY_OF_DTYPE: Readonly<Record<FileDType, { new (n: number): HostArray; name: string }>> = {
+  F64: Float64Array,
+  F32: Float32Array,
+  F16: Uint16Array,
+  BF16: Uint16Array,
+  I64: BigInt64Array,
+  I32: Int32Array,
+  I16: Int16Array,
+  I8: Int8Array,
+  U8: Uint8Array,
+  BOOL: Uint8Array,
+};
+
 /** Number of elements of a shape (1 for a scalar). */
 export function numel(shape: readonly number[]): number {
   let n = 1;

@@ -1,6 +1,6 @@
 import { readSync } from 'node:fs';
 import { CheckpointError } from '../errors.js';
-import { DTYPE_BYTES, type FileDType, type HostArray, type HostTensor, numel } from '../tensor-data.js';
+import { ARRAY_OF_DTYPE, DTYPE_BYTES, type FileDType, type HostArray, type HostTensor, numel } from '../tensor-data.js';
 import { withCheckpointFile } from './open-file.js';
 import { BytesSource, FileSource, PickleGlobal, PickledObject, pythonGlobal, unpickle } from './pickle.js';
 import { readZipDirectory, type ZipEntry, zipEntryDataOffset } from './zip.js';
@@ -19,18 +19,6 @@ const STORAGE_DTYPES: Readonly<Record<string, FileDType>> = {
   BoolStorage: 'BOOL',
 };
 
-const ARRAYS: Readonly<Record<FileDType, new (n: number) => HostArray>> = {
-  F64: Float64Array,
-  F32: Float32Array,
-  F16: Uint16Array,
-  BF16: Uint16Array,
-  I64: BigInt64Array,
-  I32: Int32Array,
-  I16: Int16Array,
-  I8: Int8Array,
-  U8: Uint8Array,
-  BOOL: Uint8Array,
-};
 
 // The legacy format opens with this number pickled (torch/serialization.py MAGIC_NUMBER).
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
@@ -65,7 +53,7 @@ function torchGlobals(file: string, pending: PendingTensor[]) {
       if (!Number.isSafeInteger(offset) || (offset as number) < 0 || !isIndexArray(size) || !isIndexArray(stride) || size.length !== stride.length) {
         throw new CheckpointError(file, `${q} with malformed offset/size/stride ${JSON.stringify([offset, size, stride])}`, q);
       }
-      const tensor: HostTensor = { dtype: storage.dtype, shape: [...size], data: new ARRAYS[storage.dtype](0) };
+      const tensor: HostTensor = { dtype: storage.dtype, shape: [...size], data: new ARRAY_OF_DTYPE[storage.dtype](0) };
       pending.push({ tensor, storage, offset: offset as number, stride: [...stride] });
       return tensor;
     });
@@ -112,7 +100,7 @@ function storageLoader(file: string, storages: Map<string, StorageRef>) {
 
 /** Reads `count` elements of `dtype` at `position` into a fresh array. */
 function readElements(file: string, fd: number, position: number, dtype: FileDType, count: number, what: string): HostArray {
-  const data = new ARRAYS[dtype](count);
+  const data = new ARRAY_OF_DTYPE[dtype](count);
   const bytes = new Uint8Array(data.buffer);
   let done = 0;
   while (done < bytes.byteLength) {
@@ -170,7 +158,7 @@ function materialize(file: string, root: unknown, pending: PendingTensor[]): voi
       tensor.data = offset === 0 && n === storage.numel ? src : (src.slice(offset, offset + n) as HostArray);
       continue;
     }
-    const out = new ARRAYS[tensor.dtype](n) as HostArray & { [i: number]: number | bigint };
+    const out = new ARRAY_OF_DTYPE[tensor.dtype](n) as HostArray & { [i: number]: number | bigint };
     const index = new Array<number>(shape.length).fill(0);
     let pos = offset;
     for (let i = 0; i < n; i++) {

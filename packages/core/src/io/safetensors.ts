@@ -2,7 +2,7 @@ import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync
 import { tempPathFor } from '../atomic.js';
 import { CheckpointError } from '../errors.js';
 import { withCheckpointFile } from './open-file.js';
-import { DTYPE_BYTES, type FileDType, type HostArray, type HostTensor, numel, type StateDict } from '../tensor-data.js';
+import { ARRAY_OF_DTYPE, DTYPE_BYTES, type FileDType, type HostTensor, numel, type StateDict } from '../tensor-data.js';
 
 /** One tensor's entry in a safetensors header. */
 export interface SafetensorsEntry {
@@ -157,19 +157,6 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
   return withCheckpointFile(file, (fd, size) => parseHeader(file, fd, size));
 }
 
-/** The typed-array class each dtype is held in (for checking tensors handed to the writer). */
-const ARRAY_OF: Readonly<Record<FileDType, { new (n: number): HostArray; name: string }>> = {
-  F64: Float64Array,
-  F32: Float32Array,
-  F16: Uint16Array,
-  BF16: Uint16Array,
-  I64: BigInt64Array,
-  I32: Int32Array,
-  I16: Int16Array,
-  I8: Int8Array,
-  U8: Uint8Array,
-  BOOL: Uint8Array,
-};
 
 function assertLittleEndian(): void {
   // safetensors data is little-endian and typed arrays use the host order; every Node platform in use is LE.
@@ -198,7 +185,7 @@ export function readSafetensors(file: string, options: ReadSafetensorsOptions = 
     const out: StateDict = new Map();
     for (const e of wanted) {
       // A fresh buffer per tensor is aligned for its element type, whatever the file offset.
-      const data = new ARRAY_OF[e.dtype](numel(e.shape));
+      const data = new ARRAY_OF_DTYPE[e.dtype](numel(e.shape));
       readExactly(file, fd, new Uint8Array(data.buffer), header.dataStart + e.dataOffsets[0], e.name);
       out.set(e.name, { dtype: e.dtype, shape: e.shape, data });
     }
@@ -212,7 +199,7 @@ function checkTensor(file: string, name: string, t: HostTensor): void {
   if (!Array.isArray(t.shape) || !t.shape.every(isIndex)) {
     throw new CheckpointError(file, `shape ${JSON.stringify(t.shape)} is not a list of non-negative integers`, name);
   }
-  const cls = ARRAY_OF[t.dtype];
+  const cls = ARRAY_OF_DTYPE[t.dtype];
   if (!(t.data instanceof cls)) {
     throw new CheckpointError(file, `${t.dtype} data must be a ${cls.name}, got ${t.data?.constructor?.name}`, name);
   }
