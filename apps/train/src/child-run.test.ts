@@ -37,6 +37,13 @@ describe('runTrainingInChild', () => {
     expect(err).toBe('[baseline] epoch 1/1\n[baseline] batch 1\n[baseline] last line without newline\n');
   });
 
+  it('clears the progress-bar line first when writing to a terminal', async () => {
+    let err = '';
+    const io = { stdout: { write: () => true }, stderr: { write: (t: string) => (err += t), isTTY: true }, env: {} };
+    await runTrainingInChild(stub, { ...DEFAULT_OPTIONS, output: dir, backend: 'cpu' }, io, 'baseline');
+    expect(err.split('\n').filter(Boolean).every((l) => l.startsWith('\r\x1b[2K[baseline] '))).toBe(true);
+  });
+
   it('turns a failed child into a DeitError naming the stage', async () => {
     const io = { stdout: { write: () => true }, stderr: { write: () => true }, env: {} };
     await expect(runTrainingInChild(stub, { ...DEFAULT_OPTIONS, output: dir, epochs: 99, backend: 'cpu' }, io, 'baseline')).rejects.toThrow(

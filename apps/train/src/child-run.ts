@@ -19,18 +19,21 @@ export async function runTrainingInChild(cliPath: string, options: TrainOptions,
   const child = spawn(process.execPath, [cliPath, '--config', configFile, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...io.env } });
   let out = '';
   let pending = '';
+  // On a terminal this process draws a one-line progress bar with \r: clear that line before a child's line so the
+  // two do not run together (the bar is redrawn at its next update).
+  const lead = io.stderr.isTTY === true ? '\r\x1b[2K' : '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => {
     pending += d;
     const lines = pending.split(/\r?\n|\r/);
     pending = lines.pop() ?? '';
-    for (const l of lines) if (l.trim() !== '') io.stderr.write(`[${label}] ${l}\n`);
+    for (const l of lines) if (l.trim() !== '') io.stderr.write(`${lead}[${label}] ${l}\n`);
   });
   const code: number = await new Promise((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (c) => resolve(c ?? 1));
   });
-  if (pending.trim() !== '') io.stderr.write(`[${label}] ${pending}\n`);
+  if (pending.trim() !== '') io.stderr.write(`${lead}[${label}] ${pending}\n`);
   if (code !== 0) throw new DeitError('E_CHILD', `${label} run failed (exit code ${code}); its messages are above`);
   try {
     return JSON.parse(out.trim().split('\n').at(-1) ?? '') as TrainRunResult;
