@@ -1,5 +1,5 @@
 import { ConfigError, Module, type Rng, ShapeError, tf } from '@deitjs/core';
-import { type CustomOpResult, customOp } from './custom-grad.js';
+import { type CustomOpResult, chain, customOp } from './custom-grad.js';
 import { Linear } from './linear.js';
 
 /** Configuration of an {@link Attention} layer. */
@@ -70,27 +70,32 @@ export class Attention extends Module {
     const attn = tf.softmax(tf.matMul(qs, k, false, true)) as tf.Tensor3D;
     // P·v [B·H, N, hd] → tokens [B·N, D] with head h in channels h·hd …
     const heads = (p: tf.Tensor3D, vv: tf.Tensor3D): tf.Tensor2D =>
-      tf.reshape(tf.transpose(tf.reshape(tf.matMul(p, vv), [b, h, n, hd]), [0, 2, 1, 3]), [b * n, d]) as tf.Tensor2D;
+      tf.tidy(() => tf.reshape(tf.transpose(tf.reshape(tf.matMul(p, vv), [b, h, n, hd]), [0, 2, 1, 3]), [b * n, d]) as tf.Tensor2D);
     const out = tf.add(tf.matMul(heads(attn, v), wProj as tf.Tensor2D), bProj!);
     save([x2, qs, k, v, attn]);
     return {
       value: tf.reshape(out, [b, n, d]),
       gradFunc: (dy, saved) => {
         const [xs, qss, ks, vs, p] = saved as [tf.Tensor2D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
+        // Temporaries are freed as soon as used: P-sized ones (B·H·N², the largest at 224 px) two or three at a time.
         const dy2 = tf.reshape(dy, [b * n, d]) as tf.Tensor2D;
-        const dWProj = tf.matMul(heads(p, vs), dy2, true, false);
-        const dO = tf.reshape(tf.transpose(tf.reshape(tf.matMul(dy2, wProj as tf.Tensor2D, false, true), [b, n, h, hd]), [0, 2, 1, 3]), [b * h, n, hd]) as tf.Tensor3D;
-        const dP = tf.matMul(dO, vs, false, true);
+        const dWProj = chain(heads(p, vs), (o) => tf.matMul(o as tf.Tensor2D, dy2, true, false));
+        const dO = tf.tidy(
+          () => tf.reshape(tf.transpose(tf.reshape(tf.matMul(dy2, wProj as tf.Tensor2D, false, true), [b, n, h, hd]), [0, 2, 1, 3]), [b * h, n, hd]) as tf.Tensor3D,
+        );
         const dV = tf.matMul(p, dO, true, false);
         // Softmax backward (as tfjs's): P·dP − Σ(P·dP)·P over the keys.
-        const pdP = tf.mul(dP, p);
-        const dS = tf.sub(pdP, tf.mul(tf.sum(pdP, -1, true), p)) as tf.Tensor3D;
-        const dQ = tf.mul(tf.matMul(dS, ks), this.scale);
+        const pdP = chain(tf.matMul(dO, vs, false, true), (t) => tf.mul(t, p));
+        dO.dispose();
+        const dS = chain(tf.sum(pdP, -1, true), (t) => tf.mul(t, p), (t) => tf.sub(pdP, t)) as tf.Tensor3D;
+        pdP.dispose();
+        const dQ = chain(tf.matMul(dS, ks), (t) => tf.mul(t, this.scale));
         const dK = tf.matMul(dS, qss, true, false);
-        const dQkv = tf.reshape(
-          tf.transpose(tf.concat([dQ, dK, dV].map((t) => tf.reshape(t, [b, h, n, hd])), 1), [0, 2, 1, 3]),
-          [b * n, 3 * d],
-        ) as tf.Tensor2D;
+        dS.dispose();
+        const dQkv = tf.tidy(
+          () => tf.reshape(tf.transpose(tf.concat([dQ, dK, dV].map((t) => tf.reshape(t, [b, h, n, hd])), 1), [0, 2, 1, 3]), [b * n, 3 * d]) as tf.Tensor2D,
+        );
+        tf.dispose([dQ, dK, dV]);
         const dx = tf.reshape(tf.matMul(dQkv, wQkv as tf.Tensor2D, false, true), [b, n, d]);
         const grads = [dx, tf.matMul(xs, dQkv, true, false), dWProj, tf.sum(dy2, 0)];
         return bQkv === undefined ? grads : [...grads, tf.sum(dQkv, 0)];

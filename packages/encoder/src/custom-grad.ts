@@ -20,3 +20,18 @@ export function customOp(forward: (inputs: tf.Tensor[], save: tf.GradSaveFunc) =
     return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => gradFunc(dy, saved)) };
   });
 }
+
+/**
+ * Applies `steps` in turn starting from `first`, freeing each intermediate (and `first`) as soon as the next
+ * exists: inside a backward, a tidy alone would keep every temporary until it ends, and those temporaries
+ * (several activation-sized tensors per layer) set the training step's peak memory.
+ */
+export function chain(first: tf.Tensor, ...steps: Array<(t: tf.Tensor) => tf.Tensor>): tf.Tensor {
+  let t = first;
+  for (const step of steps) {
+    const next = step(t);
+    t.dispose();
+    t = next;
+  }
+  return t;
+}

@@ -1,5 +1,5 @@
 import { ConfigError, Module, ShapeError, tf } from '@deitjs/core';
-import { customOp } from './custom-grad.js';
+import { chain, customOp } from './custom-grad.js';
 
 /** Configuration of a {@link LayerNorm}. */
 export interface LayerNormConfig {
@@ -54,6 +54,9 @@ function layerNormGrads(dy: tf.Tensor, xhat: tf.Tensor, rstd: tf.Tensor, weight:
   const lead = Array.from({ length: dy.rank - 1 }, (_, i) => i);
   const sumLead = (t: tf.Tensor): tf.Tensor => (lead.length === 0 ? t : tf.sum(t, lead));
   const g = tf.mul(dy, weight);
-  const dx = tf.mul(tf.sub(tf.sub(g, tf.mean(g, -1, true)), tf.mul(xhat, tf.mean(tf.mul(g, xhat), -1, true))), rstd);
+  // Same ops and order as mul(sub(sub(g, mean(g)), mul(x̂, mean(g·x̂))), 1/σ), freeing temporaries early.
+  const proj = chain(tf.mul(g, xhat), (t) => tf.mean(t, -1, true), (t) => tf.mul(xhat, t));
+  const dx = chain(tf.mean(g, -1, true), (t) => tf.sub(g, t), (t) => tf.sub(t, proj), (t) => tf.mul(t, rstd));
+  tf.dispose([g, proj]);
   return [dx, sumLead(tf.mul(dy, xhat)), sumLead(dy)];
 }

@@ -1,6 +1,6 @@
 import { ConfigError, Module, type Rng, ShapeError, tf } from '@deitjs/core';
-import { customOp } from './custom-grad.js';
-import { geluDerivative, geluParts } from './gelu.js';
+import { chain, customOp } from './custom-grad.js';
+import { erfScaled, geluDerivative, geluFromErf, geluParts } from './gelu.js';
 import { Linear } from './linear.js';
 
 /** Configuration of an {@link Mlp}. */
@@ -39,9 +39,12 @@ export class Mlp extends Module {
         value: tf.reshape(y, [...x!.shape.slice(0, -1), this.fc2.outFeatures]),
         gradFunc: (dy, [xs, hs]) => {
           const dy2 = tf.reshape(dy, [-1, this.fc2.outFeatures]) as tf.Tensor2D;
-          const { y: g, erf } = geluParts(hs!);
-          const dW2 = tf.matMul(g as tf.Tensor2D, dy2, true, false);
-          const dh = tf.mul(tf.matMul(dy2, w2 as tf.Tensor2D, false, true), geluDerivative(hs!, erf)) as tf.Tensor2D;
+          // Each temporary h-sized tensor is freed once used, so at most ~3 exist at a time.
+          const erf = erfScaled(hs!);
+          const dW2 = chain(geluFromErf(hs!, erf), (g) => tf.matMul(g as tf.Tensor2D, dy2, true, false));
+          const dg = tf.matMul(dy2, w2 as tf.Tensor2D, false, true);
+          const dh = chain(geluDerivative(hs!, erf), (t) => tf.mul(dg, t)) as tf.Tensor2D;
+          tf.dispose([erf, dg]);
           const dW1 = tf.matMul(xs as tf.Tensor2D, dh, true, false);
           const dx = tf.reshape(tf.matMul(dh, w1 as tf.Tensor2D, false, true), x!.shape);
           return [dx, dW1, tf.sum(dh, 0), dW2, tf.sum(dy2, 0)];
