@@ -4,6 +4,7 @@ import { dropPath } from './drop-path.js';
 import { LayerNorm } from './layer-norm.js';
 import { Mlp } from './mlp.js';
 import type { ForwardOptions } from './options.js';
+import { residualAdd } from './residual.js';
 
 /** Configuration of a transformer {@link Block}. */
 export interface BlockConfig {
@@ -53,8 +54,8 @@ export class Block extends Module {
   apply(x: tf.Tensor3D, options: ForwardOptions): tf.Tensor3D {
     return tf.tidy(() => {
       const { training, rng } = options;
-      const y = tf.add(x, dropPath(this.attn.apply(this.norm1.apply(x)), this.dropPathRate, training, rng)) as tf.Tensor3D;
-      return tf.add(y, dropPath(this.mlp.apply(this.norm2.apply(y)), this.dropPathRate, training, rng)) as tf.Tensor3D;
+      const y = residualAdd(x, dropPath(this.attn.apply(this.norm1.apply(x)), this.dropPathRate, training, rng));
+      return residualAdd(y, dropPath(this.mlp.apply(this.norm2.apply(y)), this.dropPathRate, training, rng));
     });
   }
 }
