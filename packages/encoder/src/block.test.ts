@@ -1,6 +1,7 @@
 import { ConfigError, Rng, initBackend, maxAbsDiff, tf } from '@deitjs/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Block } from './block.js';
+import { compareWithPlain, plainBlock, tensorsAroundStep } from './custom-grad.test-util.js';
 import { checkGradients } from './grad-check.js';
 import { type Mat, addMat, attentionRef, layerNormRef, mlpRef, randomizeModule, toMat } from './reference.test-util.js';
 
@@ -52,6 +53,26 @@ for (const backend of ['cpu', 'wasm'] as const) {
       }
       console.log(`Block ${backend}: max abs diff vs float64 ${err.toExponential(2)}`);
       expect(err).toBeLessThan(5e-5);
+      block.dispose();
+    });
+
+    it('training step with drop path: output and every gradient equal the plain op-by-op block', () => {
+      const rng = new Rng(35);
+      const [b, n, d, heads] = [6, 5, 12, 3];
+      const block = new Block({ dim: d, numHeads: heads, dropPathRate: 0.4 }, rng);
+      randomizeModule(block, rng, 0.3);
+      const x = tf.variable(tf.tensor3d(Float32Array.from({ length: b * n * d }, () => rng.normal()), [b, n, d]));
+      const r = tf.tensor3d(Float32Array.from({ length: b * n * d }, () => rng.normal()), [b, n, d]);
+      // A fresh generator per call: both paths drop the same samples' branches.
+      const opts = () => ({ training: true, rng: new Rng(7) });
+      const vars = new Map([...block.trainableVariables(), ['input', x]]);
+      const errs = compareWithPlain(() => block.apply(x, opts()), () => plainBlock(block, x, opts()), vars, r);
+      const worst = [...errs].sort((p, q) => q[1] - p[1])[0]!;
+      console.log(`Block ${backend} training step custom vs plain: ${errs.size} tensors, largest relative error ${worst[1].toExponential(2)} (${worst[0]})`);
+      for (const [k, e] of errs) expect(e, k).toBeLessThan(k === 'output' ? 1e-6 : 1e-5);
+      const [before, after] = tensorsAroundStep(() => tf.sum(tf.mul(block.apply(x, opts()), r)) as tf.Scalar, [...vars.values()]);
+      expect(after).toBe(before);
+      tf.dispose([x, r]);
       block.dispose();
     });
 
