@@ -1,10 +1,9 @@
 import { ConfigError, Module, type Rng, tf } from '@deitjs/core';
 import { Attention } from './attention.js';
-import { dropPath } from './drop-path.js';
 import { LayerNorm } from './layer-norm.js';
 import { Mlp } from './mlp.js';
 import type { ForwardOptions } from './options.js';
-import { residualAdd } from './residual.js';
+import { residualDropPath } from './residual.js';
 
 /** Configuration of a transformer {@link Block}. */
 export interface BlockConfig {
@@ -54,8 +53,8 @@ export class Block extends Module {
   apply(x: tf.Tensor3D, options: ForwardOptions): tf.Tensor3D {
     return tf.tidy(() => {
       const { training, rng } = options;
-      const y = residualAdd(x, dropPath(this.attn.apply(this.norm1.apply(x)), this.dropPathRate, training, rng));
-      return residualAdd(y, dropPath(this.mlp.apply(this.norm2.apply(y)), this.dropPathRate, training, rng));
+      const y = residualDropPath(x, this.attn.apply(this.norm1.apply(x)), this.dropPathRate, training, rng);
+      return residualDropPath(y, this.mlp.apply(this.norm2.apply(y)), this.dropPathRate, training, rng);
     });
   }
 }
