@@ -1,7 +1,7 @@
 import { ConfigError, Rng, ShapeError, initBackend, maxAbsDiff, tf } from '@deitjs/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Attention } from './attention.js';
-import { compareWithPlain, tensorsAroundStep } from './custom-grad.test-util.js';
+import { compareWithPlain, plainAttention, tensorsAroundStep } from './custom-grad.test-util.js';
 import { checkGradients } from './grad-check.js';
 import { attentionRef, randomizeModule, toMat } from './reference.test-util.js';
 
@@ -39,17 +39,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const attn = new Attention({ dim: d, numHeads: heads, qkvBias }, rng);
         randomizeModule(attn, rng, 0.3);
         const vars = attn.trainableVariables();
-        // The layer's forward before the custom gradient, differentiated op by op.
-        const plain = (x: tf.Tensor3D): tf.Tensor => {
-          const hd = d / heads;
-          const qkv = tf.transpose(tf.reshape(attn.qkv.apply(x), [b, n, 3 * heads, hd]), [0, 2, 1, 3]);
-          const [q, k, v] = tf.split(qkv, 3, 1).map((t) => tf.reshape(t, [b * heads, n, hd]) as tf.Tensor3D) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-          const p = tf.softmax(tf.matMul(tf.mul(q, attn.scale), k, false, true)) as tf.Tensor3D;
-          return attn.proj.apply(tf.reshape(tf.transpose(tf.reshape(tf.matMul(p, v), [b, heads, n, hd]), [0, 2, 1, 3]), [b, n, d]));
-        };
         const x = tf.variable(tf.tensor3d(Float32Array.from({ length: b * n * d }, () => rng.normal()), [b, n, d]));
         const r = tf.tensor3d(Float32Array.from({ length: b * n * d }, () => rng.normal()), [b, n, d]);
-        const errs = compareWithPlain(() => attn.apply(x), () => plain(x), new Map([...vars, ['input', x]]), r);
+        const errs = compareWithPlain(() => attn.apply(x), () => plainAttention(attn, x), new Map([...vars, ['input', x]]), r);
         expect([...errs.keys()]).toContain(qkvBias ? 'qkv.bias' : 'proj.bias');
         console.log(`Attention ${backend} qkvBias=${qkvBias} custom vs plain: ${[...errs].map(([k, e]) => `${k} ${e.toExponential(2)}`).join(', ')}`);
         for (const [k, e] of errs) expect(e, k).toBeLessThan(k === 'output' ? 1e-6 : 1e-5);

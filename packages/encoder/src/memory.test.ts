@@ -1,7 +1,7 @@
 import { Rng, initBackend, tf } from '@deitjs/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Attention } from './attention.js';
-import { geluParts } from './gelu.js';
+import { plainAttention, plainLayerNorm, plainMlp } from './custom-grad.test-util.js';
 import { LayerNorm } from './layer-norm.js';
 import { Mlp } from './mlp.js';
 import { randomizeModule } from './reference.test-util.js';
@@ -31,20 +31,10 @@ describe('training-step memory of the custom-gradient layers (cpu)', () => {
     const ln = new LayerNorm({ dim: d });
     const attn = new Attention({ dim: d, numHeads: heads }, rng);
     for (const m of [mlp, ln, attn]) randomizeModule(m, rng, 0.3);
-    const hd = d / heads;
-    const lnw = ln.trainableVariables();
     const plain = {
-      mlp: () => mlp.fc2.apply(geluParts(mlp.fc1.apply(x)).y),
-      ln: () => {
-        const c = tf.sub(x, tf.mean(x, -1, true));
-        return tf.add(tf.mul(tf.mul(c, tf.rsqrt(tf.add(tf.mean(tf.square(c), -1, true), 1e-6))), lnw.get('weight')!), lnw.get('bias')!);
-      },
-      attn: () => {
-        const qkv = tf.transpose(tf.reshape(attn.qkv.apply(x), [b, n, 3 * heads, hd]), [0, 2, 1, 3]);
-        const [q, k, v] = tf.split(qkv, 3, 1).map((t) => tf.reshape(t, [b * heads, n, hd]) as tf.Tensor3D) as [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
-        const p = tf.softmax(tf.matMul(tf.mul(q, attn.scale), k, false, true)) as tf.Tensor3D;
-        return attn.proj.apply(tf.reshape(tf.transpose(tf.reshape(tf.matMul(p, v), [b, heads, n, hd]), [0, 2, 1, 3]), [b, n, d]));
-      },
+      mlp: () => plainMlp(mlp, x),
+      ln: () => plainLayerNorm(ln, x),
+      attn: () => plainAttention(attn, x),
     };
     const custom = { mlp: () => mlp.apply(x), ln: () => ln.apply(x), attn: () => attn.apply(x) };
     const modules = { mlp, ln, attn };
