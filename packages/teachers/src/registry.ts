@@ -76,6 +76,35 @@ const ENTRIES: Entry[] = [
     defaultClasses: 1000,
     build: (o) => new RegNet(p, o),
   })),
+  // The reference fixtures' tiny configurations (fixtures/README.md), so that their timm/torchvision checkpoints load
+  // by name (e.g. `deit-eval predict --model resnet_basic_tiny`): parity checks of a whole pipeline, not useful teachers.
+  {
+    name: 'resnet_basic_tiny',
+    family: 'resnet',
+    description: 'tiny ResNet of the reference fixtures: BasicBlock 1/1/1/1, widths 64/8/16/32, 7×7 stem (every key a resnet18 key)',
+    imageSize: 64,
+    normalization: IMAGENET_NORMALIZATION,
+    defaultClasses: 10,
+    build: resnet({ block: 'basic', depths: [1, 1, 1, 1], channels: [64, 8, 16, 32], stem: 'imagenet', stemWidth: 64 }),
+  },
+  {
+    name: 'resnet_bottleneck_tiny',
+    family: 'resnet',
+    description: 'tiny ResNet of the reference fixtures: Bottleneck 1/1/1/1, planes 4/8/16/32, 7×7 stem',
+    imageSize: 32,
+    normalization: IMAGENET_NORMALIZATION,
+    defaultClasses: 10,
+    build: resnet({ block: 'bottleneck', depths: [1, 1, 1, 1], channels: [4, 8, 16, 32], stem: 'imagenet', stemWidth: 64 }),
+  },
+  {
+    name: 'regnety_tiny',
+    family: 'regnet',
+    description: 'tiny RegNetY of the reference fixtures: depth 5, w0 8, wa 10, wm 2, group 8, SE 0.25',
+    imageSize: 64,
+    normalization: IMAGENET_NORMALIZATION,
+    defaultClasses: 10,
+    build: (o) => new RegNet({ depth: 5, w0: 8, wa: 10, wm: 2, groupSize: 8, seRatio: 0.25 }, o),
+  },
   {
     name: 'resnet_mnist',
     family: 'resnet',

@@ -352,3 +352,43 @@ describe('deit-eval predict --images (wasm): options', () => {
     expect(readdirSync(imgDir).filter((f) => f.startsWith('never'))).toEqual([]);
   });
 });
+
+// The five timm/torchvision teacher fixtures end to end through the CLI: checkpoint (safetensors, zip .pth, legacy .pth) →
+// registered tiny architecture → NCHW inputs → logits, against PyTorch's.
+const TEACHER_FIXTURES: Array<[fixture: string, model: string, weights: string[], extra?: string[]]> = [
+  ['timm_resnet_basic_tiny', 'resnet_basic_tiny', ['timm_resnet_basic_tiny.safetensors']],
+  // The torchvision fixtures were made at 32 px.
+  ['tv_resnet_basic_tiny', 'resnet_basic_tiny', ['tv_resnet_basic_tiny.safetensors'], ['--img-size', '32']],
+  [
+    'timm_resnet_bottleneck_tiny',
+    'resnet_bottleneck_tiny',
+    ['timm_resnet_bottleneck_tiny.safetensors', 'timm_resnet_bottleneck_tiny.pth', 'timm_resnet_bottleneck_tiny.legacy.pth'],
+  ],
+  ['timm_regnety_tiny', 'regnety_tiny', ['timm_regnety_tiny.safetensors']],
+  ['tv_regnet_y_tiny', 'regnety_tiny', ['tv_regnet_y_tiny.safetensors'], ['--img-size', '32']],
+];
+
+for (const backend of ['cpu', 'wasm'] as const) {
+  describe(`deit-eval predict (${backend}): the timm and torchvision teacher fixtures`, () => {
+    beforeAll(async () => {
+      await initBackend(backend);
+    });
+
+    for (const [fixture, model, files, extra = []] of TEACHER_FIXTURES) {
+      it(`${fixture} (${model}) matches PyTorch's logits from ${files.map((f) => f.replace(/^.*?\./, '.')).join(', ')}`, async () => {
+        const want = toFloat32(readSafetensors(fx(`${fixture}.io.safetensors`)).get('logits')!);
+        for (const w of files) {
+          const out = join(dir, `${fixture}-${backend}-${w}.out.safetensors`);
+          const r = await predict(['--backend', backend, '--model', model, '--weights', fx(w), '--input', fx(`${fixture}.io.safetensors`), '--output', out, ...extra]);
+          expect(r.code, r.err).toBe(0);
+          const got = toFloat32(readSafetensors(out).get('logits')!);
+          const rel = relL2Error(got, want);
+          const mad = maxAbsDiff(got, want);
+          console.log(`${backend} predict ${w}: logits rel L2 ${rel.toExponential(2)}, max abs ${mad.toExponential(2)} (atol ${atolOf(fixture, 'logits')})`);
+          expect(rel).toBeLessThanOrEqual(1e-4);
+          expect(mad).toBeLessThanOrEqual(atolOf(fixture, 'logits'));
+        }
+      });
+    }
+  });
+}
