@@ -7,4 +7,4 @@ export type { AccuracyReport } from './commands/accuracy.js';
 export { type AnalysisReport, type HeadPercents, ANALYSIS_FILE, ANALYSIS_FORMAT } from './commands/analyze.js';
 export type { BenchReport, PhaseTiming } from './commands/bench.js';
 export { type RunInfo, type RunDataInfo, RUN_FORMAT, readRunInfo } from './run-info.js';
-export { type PredictReport, type PredictedClass, type PredictImagesReport } from './commands/predict.js';
+export type { PredictReport, PredictedClass, PredictImagesReport } from './commands/predict.js';
