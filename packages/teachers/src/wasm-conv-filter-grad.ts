@@ -17,6 +17,25 @@ function wasmKernel(name: string): KernelFn {
   return k.kernelFunc as KernelFn;
 }
 
+/** Helpers for a kernel built from other wasm kernels: run one, free one, and `keep` intermediates to free in `finally`. */
+function kernelScope(backend: tf.KernelBackend): {
+  run: (name: string, ins: tf.NamedTensorInfoMap, at: tf.NamedAttrMap) => TensorInfo;
+  free: (t: TensorInfo) => void;
+  keep: (t: TensorInfo) => TensorInfo;
+  owned: TensorInfo[];
+} {
+  const owned: TensorInfo[] = [];
+  return {
+    run: (name, ins, at) => wasmKernel(name)({ inputs: ins, backend, attrs: at }) as TensorInfo,
+    free: (t) => backend.disposeData(t.dataId),
+    keep: (t) => {
+      owned.push(t);
+      return t;
+    },
+    owned,
+  };
+}
+
 /**
  * The filter gradient of an NHWC conv2d, dW[i, j, c, o] = Σ_{n,y,x} xpad[n, y·s + i, x·s + j, c] · dy[n, y, x, o],
  * computed as a *forward* convolution, which wasm runs fast (XNNPACK): with the images' channels as the batch
@@ -40,17 +59,8 @@ function conv2dFilterGradWasm({ inputs, backend, attrs }: { inputs: tf.NamedTens
   );
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, inChannels: cin, outChannels: cout } = info;
   const { top, bottom, left, right } = info.padInfo;
-  const run = (name: string, ins: tf.NamedTensorInfoMap, at: tf.NamedAttrMap): TensorInfo => wasmKernel(name)({ inputs: ins, backend, attrs: at }) as TensorInfo;
-  const free = (t: TensorInfo): void => {
-    backend.disposeData(t.dataId);
-  };
-
   // Intermediates are freed on every path, errors included.
-  const owned: TensorInfo[] = [];
-  const keep = (t: TensorInfo): TensorInfo => {
-    owned.push(t);
-    return t;
-  };
+  const { run, free, keep, owned } = kernelScope(backend);
   try {
     const padded =
       top + bottom + left + right > 0
@@ -97,15 +107,7 @@ function conv2dInputGradWasm({ inputs, backend, attrs }: { inputs: tf.NamedTenso
   const { batchSize: n, inHeight: h, inWidth: w, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
   const { filterHeight: kh, filterWidth: kw, inChannels: cin, outChannels: cout } = info;
   const { top, left } = info.padInfo;
-  const run = (name: string, ins: tf.NamedTensorInfoMap, at: tf.NamedAttrMap): TensorInfo => wasmKernel(name)({ inputs: ins, backend, attrs: at }) as TensorInfo;
-  const free = (t: TensorInfo): void => {
-    backend.disposeData(t.dataId);
-  };
-  const owned: TensorInfo[] = [];
-  const keep = (t: TensorInfo): TensorInfo => {
-    owned.push(t);
-    return t;
-  };
+  const { run, free, keep, owned } = kernelScope(backend);
   try {
     // Zero insertion, one spatial axis at a time with rank-4 pads: [N·OH, OW, 1, O] → pad → [N, OH, OW·s, O], etc.
     let d = dy;
