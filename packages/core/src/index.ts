@@ -39,6 +39,7 @@ export {
   type LossFn,
 } from './interfaces.js';
 export { writeFileAtomic, tempPathFor } from './atomic.js';
+export { workerScript } from './worker-script.js';
 export { maxAbsDiff, relL2Error } from './compare.js';
 export {
   type BackendChoice,

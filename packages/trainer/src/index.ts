@@ -11,4 +11,8 @@ export { appendJsonLine, readJsonLines, filterJsonLines } from './metrics-log.js
 export { type ProgressStream, type ProgressOptions, type ProgressStep, type ProgressEpoch, Progress, formatDuration } from './progress.js';
 export { NonFiniteLossError } from './non-finite-loss-error.js';
 export type { Student } from './student.js';
-export { type TrainerLoss, type StepInfo, type EpochRecord, type TrainerHooks, type TrainerOptions, type RunResult, RUN_FILES, Trainer } from './trainer.js';
+export type { TrainerLoss } from './trainer-loss.js';
+export { type GradientModel, type GradientResult, lossAndGradients } from './loss-gradients.js';
+export { type DataParallelOptions, DataParallel, ReplicaError, splitSizes } from './data-parallel.js';
+export { type Replica, type ReplicaFactory, serveReplica } from './replica.js';
+export { type StepInfo, type EpochRecord, type TrainerHooks, type TrainerOptions, type RunResult, RUN_FILES, Trainer } from './trainer.js';

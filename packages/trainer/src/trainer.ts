@@ -1,11 +1,13 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BatchSource, ConfigError, type DistilledLogits, Rng, type Teacher, tf, writeSafetensors } from '@deitjs/core';
+import { type BatchSource, ConfigError, Rng, type Teacher, tf, writeSafetensors } from '@deitjs/core';
 import { AdamW } from './adamw.js';
 import { type TrainingState, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { clipGradNorm } from './clip-grad.js';
+import type { DataParallel } from './data-parallel.js';
 import { type EvalMetrics, evaluate } from './evaluate.js';
 import { type LrStepping, LrSchedule, scaleLr } from './lr-schedule.js';
+import { type GradientModel, lossAndGradients } from './loss-gradients.js';
 import { appendJsonLine, filterJsonLines } from './metrics-log.js';
 import { ModelEma } from './model-ema.js';
 import { NonFiniteLossError } from './non-finite-loss-error.js';
@@ -13,6 +15,7 @@ import { paramGroups } from './param-groups.js';
 import { Progress, type ProgressOptions } from './progress.js';
 import type { Student } from './student.js';
 import { type TeacherCache, teacherOutputs } from './teacher-outputs.js';
+import type { TrainerLoss } from './trainer-loss.js';
 
 /** File names inside a run directory. */
 export const RUN_FILES = {
@@ -27,16 +30,6 @@ export const RUN_FILES = {
   /** One JSON line per epoch. */
   metrics: 'metrics.jsonl',
 } as const;
-
-/**
- * The training loss: core's `LossFn` (a scalar), or a function returning the total as `loss` plus other named scalar
- * tensors to log (e.g. `{loss, base, distill}` from `@deitjs/losses` distillationLoss). Only `loss` is differentiated.
- */
-export type TrainerLoss = (
-  outputs: tf.Tensor2D | DistilledLogits,
-  targets: tf.Tensor1D | tf.Tensor2D,
-  teacherLogits?: tf.Tensor2D,
-) => tf.Scalar | { loss: tf.Scalar };
 
 /** One optimiser update, as hooks see it. */
 export interface StepInfo {
@@ -156,6 +149,11 @@ export interface TrainerOptions {
   hooks?: TrainerHooks;
   /** Extra configuration recorded in checkpoints (e.g. the app's full config). */
   config?: Record<string, unknown>;
+  /**
+   * Split every micro-batch over these worker-thread replicas (started and closed by the caller): same gradients as
+   * one thread up to float summation order; drop-path masks differ from a single-thread run.
+   */
+  dataParallel?: DataParallel;
 }
 
 /** What {@link Trainer.run} returns. */
@@ -168,11 +166,6 @@ export interface RunResult {
   lastEval?: EvalMetrics;
   /** The best evaluation so far. */
   best: TrainingState['best'];
-}
-
-function isScalarTensor(x: unknown): x is tf.Scalar {
-  // Duck-typed: a loss's result is a tensor (has a dataId) or a record of them.
-  return typeof x === 'object' && x !== null && 'dataId' in x;
 }
 
 function addInto(into: Record<string, number>, from: Record<string, number>): void {
@@ -205,7 +198,6 @@ export class Trainer {
   private readonly o: TrainerOptions;
   private readonly accumulation: number;
   private readonly variables: Map<string, tf.Variable>;
-  private readonly nameOfVariable = new Map<string, string>();
   private readonly progress: Progress | undefined;
   private rng: Rng;
   private state: TrainingState;
@@ -229,7 +221,6 @@ export class Trainer {
       throw new ConfigError('resume', 'resume: true needs a runDir (or pass a checkpoint path)');
     }
     this.variables = options.student.trainableVariables();
-    for (const [name, v] of this.variables) this.nameOfVariable.set(v.name, name);
     const groups = paramGroups(this.variables, { weightDecay: options.weightDecay ?? 0.05, ...(options.noDecay ? { skip: options.noDecay } : {}) });
     this.optimizer = new AdamW(this.variables, groups, { ...(options.betas ? { betas: options.betas } : {}), ...(options.eps !== undefined ? { eps: options.eps } : {}) });
     const batches = positiveInt('train.batchesPerEpoch()', options.train.batchesPerEpoch());
@@ -442,42 +433,34 @@ export class Trainer {
 
   /** Gradients of one micro-batch's loss; throws {@link NonFiniteLossError} (freeing everything) on a NaN/Inf loss. */
   private async gradients(batch: { images: tf.Tensor4D; targets: tf.Tensor1D | tf.Tensor2D; indices?: Int32Array }, epoch: number, index: number) {
-    const teacher = teacherOutputs(batch, this.o.student.numClasses, {
-      ...(this.o.teacher ? { teacher: this.o.teacher } : {}),
-      ...(this.o.teacherCache ? { teacherCache: this.o.teacherCache } : {}),
-    });
-    let result: { value: tf.Scalar; grads: tf.NamedTensorMap };
-    let parts: Array<[string, tf.Scalar]> = [];
+    const dp = this.o.dataParallel;
+    // With replicas that run their own teacher, each share's teacher pass runs where the share is trained.
+    const teacherInShares = dp !== undefined && this.o.teacherCache === undefined && this.o.teacher !== undefined && dp.replicasHaveTeacher;
+    const teacher = teacherInShares
+      ? undefined
+      : teacherOutputs(batch, this.o.student.numClasses, {
+          ...(this.o.teacher ? { teacher: this.o.teacher } : {}),
+          ...(this.o.teacherCache ? { teacherCache: this.o.teacherCache } : {}),
+        });
+    const model: GradientModel = {
+      student: this.o.student,
+      loss: this.o.loss,
+      variables: this.variables,
+      ...(teacherInShares ? { teacher: this.o.teacher! } : {}),
+    };
+    let r: Awaited<ReturnType<typeof lossAndGradients>>;
     try {
-      result = tf.variableGrads(() => {
-        const out = this.o.student.apply(batch.images, { training: true, rng: this.rng });
-        const l = this.o.loss(out, batch.targets, teacher);
-        if (isScalarTensor(l)) return l;
-        // The parts would die with the gradient tape's scope; keep them to read them once with the loss.
-        parts = Object.entries(l).filter((e): e is [string, tf.Scalar] => e[0] !== 'loss' && isScalarTensor(e[1]) && e[1] !== l.loss);
-        for (const [, t] of parts) tf.keep(t);
-        return l.loss;
-      }, [...this.variables.values()]);
+      r = dp !== undefined
+        ? await dp.lossAndGradients(model, batch.images, batch.targets, teacher, this.rng)
+        : await lossAndGradients(model, batch.images, batch.targets, teacher, this.rng);
     } finally {
       teacher?.dispose();
     }
-    const grads = new Map<string, tf.Tensor>();
-    for (const [tfName, g] of Object.entries(result.grads)) grads.set(this.nameOfVariable.get(tfName)!, g);
-    const values = tf.tidy(() => tf.stack([result.value, ...parts.map(([, t]) => t)]));
-    const read = await values.data();
-    values.dispose();
-    result.value.dispose();
-    for (const [, t] of parts) t.dispose();
-    const loss = read[0]!;
-    if (!Number.isFinite(loss)) {
-      for (const g of grads.values()) g.dispose();
-      throw new NonFiniteLossError(epoch, index, loss);
+    if (!Number.isFinite(r.loss)) {
+      for (const g of r.grads.values()) g.dispose();
+      throw new NonFiniteLossError(epoch, index, r.loss);
     }
-    const partValues: Record<string, number> = {};
-    parts.forEach(([name], i) => {
-      partValues[name] = read[i + 1]!;
-    });
-    return { grads, loss, parts: partValues };
+    return r;
   }
 
   /** Averages, clips and applies accumulated gradients (and disposes them); returns the LR used. */

@@ -1,0 +1,24 @@
+// The replica worker script of the data-parallel tests (bundled from sources by core's workerScript).
+import { ConfigError } from '@deitjs/core';
+import { serveReplica } from './replica.js';
+import { TinyMlp, type TinyMlpOptions, teacherOf, testLoss, testLossWithParts } from './test-helpers.js';
+
+/** What the tests send as replica options. */
+export interface TestReplicaOptions {
+  mlp: TinyMlpOptions;
+  /** A teacher MLP built in the replica (its weights from the same seed as the test's). */
+  teacher?: TinyMlpOptions;
+  parts?: boolean;
+  /** Make the factory fail (error-path test). */
+  fail?: boolean;
+}
+
+serveReplica((options) => {
+  const o = options as TestReplicaOptions;
+  if (o.fail) throw new ConfigError('replicaOptions.fail', 'asked to fail');
+  return {
+    student: new TinyMlp(o.mlp),
+    loss: o.parts ? testLossWithParts : testLoss,
+    ...(o.teacher ? { teacher: teacherOf(new TinyMlp(o.teacher)) } : {}),
+  };
+});
