@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -17,8 +18,12 @@ const { values: args } = parseArgs({
     steps: { type: 'string' },
     only: { type: 'string' },
     json: { type: 'string', default: join(root, 'bench-results', 'bench.json') },
+    'data-parallel': { type: 'string' },
   },
 });
+// Training threads: wasm runs one thread per backend, so by default every core gets a data-parallel replica
+// (`--data-parallel 1` measures one thread). Native TF (tfjs-node) threads on its own.
+const threads = args['data-parallel'] ?? String(args.backend === 'wasm' || args.backend === 'cpu' ? Math.min(availableParallelism(), 8) : 1);
 const smoke = args.smoke;
 const steps = args.steps ?? (smoke ? '1' : '3');
 const evalCli = join(root, 'apps', 'eval', 'dist', 'cli.js');
@@ -65,12 +70,12 @@ function table(header, rows) {
   return [line(header), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n');
 }
 
-const results = { backend: args.backend, smoke, steps: Number(steps), date: new Date().toISOString(), training: [], inference: [] };
+const results = { backend: args.backend, dataParallel: Number(threads), smoke, steps: Number(steps), date: new Date().toISOString(), training: [], inference: [] };
 const only = args.only ? new Set(args.only.split(',')) : null;
 
 if (!only || only.has('training')) {
   for (const row of TRAIN_ROWS) {
-    const argv = [evalCli, 'bench', '--model', row.model, '--batch-size', String(row.batch), '--steps', steps, '--json', '--backend', args.backend];
+    const argv = [evalCli, 'bench', '--model', row.model, '--batch-size', String(row.batch), '--steps', steps, '--json', '--backend', args.backend, '--data-parallel', threads, '--phases', 'train'];
     if (row.teacher) argv.push('--teacher', row.teacher, '--distillation-type', 'hard');
     const r = run(process.execPath, argv, `train ${row.model} b${row.batch}${row.teacher ? ` + ${row.teacher}` : ''}`);
     const ref = PYTORCH[`${row.model}|${row.teacher ?? 'none'}|${row.batch}`];
@@ -80,7 +85,7 @@ if (!only || only.has('training')) {
     }
     results.training.push({ ...row, imagesPerSecond: r.train.imagesPerSecond, msPerStep: r.train.msPerStep, peakRssMiB: r.peakRssMiB, tensors: r.tensors, pytorch: ref ?? null, ratio: ref ? r.train.imagesPerSecond / ref : null });
   }
-  console.log(`\nTraining (forward + backward + AdamW${smoke ? '; smoke sizes' : ''}), backend ${args.backend}, ${steps} timed steps`);
+  console.log(`\nTraining (forward + backward + AdamW${smoke ? '; smoke sizes' : ''}), backend ${args.backend}, ${threads} thread(s) (data-parallel), ${steps} timed steps`);
   console.log(
     table(
       ['model', 'batch', 'teacher', 'img/s', 'ms/step', 'PyTorch img/s', 'ratio', 'peak RSS MiB', 'tensors before→after'],

@@ -8,3 +8,4 @@ export { type AnalysisReport, type HeadPercents, ANALYSIS_FILE, ANALYSIS_FORMAT 
 export type { BenchReport, PhaseTiming } from './commands/bench.js';
 export { type RunInfo, type RunDataInfo, RUN_FORMAT, readRunInfo } from './run-info.js';
 export type { PredictReport, PredictedClass, PredictImagesReport } from './commands/predict.js';
+export { type ReplicaSpec, buildReplica, replicaScript, dataParallelThreads } from './replica-spec.js';

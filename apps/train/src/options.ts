@@ -66,6 +66,7 @@ export interface TrainOptions {
   testPerClass: number;
   evalCropRatio: number;
   numWorkers: number;
+  dataParallel: number;
   seed: number;
   output: string;
   resume: string;
@@ -121,6 +122,7 @@ export const OPTION_DEFS: readonly OptionDef[] = [
   { key: 'testPerClass', kind: 'int', min: 1, help: 'MNIST: test images per class' },
   { key: 'evalCropRatio', kind: 'number', gt: 0, max: 1, help: 'eval resize: shorter side = size / ratio, then centre crop' },
   { key: 'numWorkers', kind: 'int', min: 0, help: 'data loader worker threads' },
+  { key: 'dataParallel', kind: 'int', min: 1, max: 64, help: 'training threads: each batch split over this thread and N-1 worker-thread replicas (1 = off)' },
   { key: 'seed', kind: 'int', min: 0, help: 'random seed' },
   { key: 'output', kind: 'string', help: 'run directory' },
   { key: 'resume', kind: 'string', help: 'resume from a run directory (or its checkpoint-last)' },
@@ -176,6 +178,7 @@ export const DEFAULT_OPTIONS: TrainOptions = {
   testPerClass: 200,
   evalCropRatio: 0.875,
   numWorkers: 0,
+  dataParallel: 1,
   seed: 0,
   output: '',
   resume: '',

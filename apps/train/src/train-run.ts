@@ -4,7 +4,8 @@ import { ConfigError, type Module, type Teacher } from '@deitjs/core';
 import { baseCriterion, distillationLoss, type DistillationType } from '@deitjs/losses';
 import { createModel, listModels } from '@deitjs/models';
 import { createConvNet, createTeacher, listTeachers, teacherFromClassifier } from '@deitjs/teachers';
-import { type EvalMetrics, RUN_FILES, type Student, Trainer } from '@deitjs/trainer';
+import { DataParallel, type EvalMetrics, RUN_FILES, type Student, Trainer } from '@deitjs/trainer';
+import { type ReplicaSpec, replicaScript } from 'deit-eval';
 import { buildRunData } from './data-setup.js';
 import { writeRunReport } from './report.js';
 import type { TrainIO } from './io.js';
@@ -72,6 +73,39 @@ function buildTeacher(options: TrainOptions, numClasses: number): { teacher: Tea
   return { teacher: t, dispose: () => t.model.dispose(), info: { teacher: options.teacher } };
 }
 
+/**
+ * `--data-parallel N`: N-1 worker-thread replicas of the model (deit-eval's replica script). A named teacher with
+ * weights runs in each replica on its share; a teacher from `--teacher-run` runs here and its logits are sent along.
+ */
+async function startDataParallel(options: TrainOptions, numClasses: number, model: Student & Module): Promise<DataParallel | undefined> {
+  if (options.dataParallel <= 1) return undefined;
+  const spec: ReplicaSpec = {
+    model: options.model,
+    numClasses,
+    imgSize: options.inputSize,
+    dropPathRate: options.dropPath,
+    loss: {
+      type: options.distillationType as DistillationType,
+      alpha: options.distillationAlpha,
+      tau: options.distillationTau,
+      mixup: options.mixup > 0 || options.cutmix > 0,
+      smoothing: options.smoothing,
+      bceLoss: options.bceLoss,
+    },
+    ...(options.distillationType !== 'none' && options.teacherRun === '' && options.teacherWeights !== ''
+      ? { teacher: { name: options.teacher, weights: resolve(options.teacherWeights) } }
+      : {}),
+  };
+  const dp = await DataParallel.start({ script: await replicaScript(), replicas: options.dataParallel - 1, replicaOptions: spec });
+  try {
+    dp.checkModel(model.trainableVariables());
+  } catch (err) {
+    await dp.close();
+    throw err;
+  }
+  return dp;
+}
+
 /** A fresh run directory name under `runs/` when `--output` is not given. */
 export function defaultRunDir(label: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
@@ -115,6 +149,16 @@ export async function runTraining(options: TrainOptions, io: TrainIO, hooks: { l
   });
   const betas = options.optBetas.split(',').map(Number);
   if (betas.length !== 2 || betas.some((b) => !(b >= 0 && b < 1))) throw new ConfigError('--opt-betas', `expected two numbers in [0, 1) as "b1,b2", got "${options.optBetas}"`);
+  let dataParallel: DataParallel | undefined;
+  try {
+    dataParallel = await startDataParallel(options, data.numClasses, model);
+  } catch (err) {
+    model.dispose();
+    teacher?.dispose();
+    await data.train.close();
+    await data.eval.close();
+    throw err;
+  }
   let images = 0;
   let trainMs = 0;
   let stepStart = performance.now();
@@ -124,6 +168,7 @@ export async function runTraining(options: TrainOptions, io: TrainIO, hooks: { l
     train: data.train,
     eval: data.eval,
     teacher: teacher?.teacher,
+    ...(dataParallel ? { dataParallel } : {}),
     epochs: options.epochs,
     seed: options.seed,
     lr: options.lr,
@@ -174,6 +219,7 @@ export async function runTraining(options: TrainOptions, io: TrainIO, hooks: { l
       lastEval: result.lastEval,
     };
   } finally {
+    await dataParallel?.close();
     trainer.dispose();
     model.dispose();
     teacher?.dispose();

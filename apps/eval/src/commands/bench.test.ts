@@ -61,6 +61,22 @@ describe('deit-eval bench (wasm): options, text and errors', () => {
     await initBackend('wasm');
   });
 
+  it('--data-parallel 2 trains on two threads (teacher in the replica) and leaves no tensors behind; bad values exit 2', async () => {
+    const r = await bench(['--backend', 'wasm', '--model', 'deit_micro_distilled_patch4_32', '--teacher', 'resnet_mnist', '--batch-size', '4', '--steps', '1', '--data-parallel', '2', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const report = JSON.parse(r.out) as BenchReport;
+    expect(report.dataParallel).toBe(2);
+    expectWellFormed(report);
+    const zero = await bench(['--model', 'deit_micro_patch4_32', '--data-parallel', '0']);
+    expect(zero.code).toBe(2);
+    expect(zero.err).toBe('deit-eval: --data-parallel: must be a positive integer, got "0"\n');
+    const many = await bench(['--model', 'deit_micro_patch4_32', '--data-parallel', '65']);
+    expect(many.err).toBe('deit-eval: --data-parallel: must be an integer from 1 (off) to 64, got 65\n');
+    const big = await bench(['--model', 'deit_micro_patch4_32', '--batch-size', '2', '--data-parallel', '3']);
+    expect(big.code).toBe(2);
+    expect(big.err).toBe('deit-eval: --data-parallel: 3 threads need a batch of at least 3 images, got --batch-size 2\n');
+  });
+
   it('measures only the phases asked for', async () => {
     const r = await bench(['--backend', 'wasm', '--model', 'deit_micro_patch4_32', '--batch-size', '2', '--steps', '1', '--phases', 'inference', '--json']);
     expect(r.code, r.err).toBe(0);

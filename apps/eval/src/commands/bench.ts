@@ -2,9 +2,10 @@ import { ConfigError, Rng, type Teacher, loadStateDictFile, tf } from '@deitjs/c
 import { type DistillationType, baseCriterion, distillationLoss } from '@deitjs/losses';
 import { type DeiT, createModel, listModels } from '@deitjs/models';
 import { createTeacher, listTeachers } from '@deitjs/teachers';
-import { AdamW, paramGroups } from '@deitjs/trainer';
+import { AdamW, DataParallel, lossAndGradients, paramGroups } from '@deitjs/trainer';
 import { type Command, useBackend } from '../command.js';
 import { choiceFlag, intFlag, noPositionals, stringFlag } from '../flags.js';
+import { dataParallelThreads, replicaScript } from '../replica-spec.js';
 import { formatCount, formatTable } from '../table.js';
 
 /** Throughput of one phase. */
@@ -26,6 +27,8 @@ export interface BenchReport {
   numClasses: number;
   /** Timed steps per phase (after one warm-up step). */
   steps: number;
+  /** Threads the training step ran on (data-parallel replicas + this one; 1 = no replicas). */
+  dataParallel: number;
   /** Trainable parameters of the student. */
   parameters: number;
   /** Forward + backward + AdamW update (+ the teacher's forward); null when not measured (`--phases`). */
@@ -47,7 +50,7 @@ export const bench: Command = {
   usage: [
     'Usage: deit-eval bench --model NAME [--teacher NAME] [--distillation-type hard|soft|none] [--batch-size N]',
     '                       [--img-size S] [--num-classes N] [--steps N] [--weights FILE] [--teacher-weights FILE]',
-    '                       [--phases train,inference] [--backend ...] [--json]',
+    '                       [--phases train,inference] [--data-parallel N] [--backend ...] [--json]',
     '',
     'Times training steps of a registered DeiT on random images (generated once, uploaded every step as a loader',
     "would): the forward pass in training mode, deit's DistillationLoss (label-smoothed CE, alpha 0.5, tau 1), the",
@@ -55,7 +58,9 @@ export const bench: Command = {
     'with --teacher (a ResNet/RegNet of @deitjs/teachers, random unless --teacher-weights); then eval-mode forward',
     'passes. One warm-up step of each phase is not timed. --distillation-type defaults to hard with a teacher,',
     'none without. Reports images/s, ms per step, the peak RSS (sampled after every step) and tf.memory()',
-    'tensor counts. Defaults: --batch-size 32, --steps 10, --phases train,inference, the model\'s size and class count.',
+    'tensor counts. --data-parallel N splits each training batch over this thread and N-1 worker-thread replicas',
+    '(each its own backend; the teacher runs in each replica on its share). Defaults: --batch-size 32, --steps 10,',
+    '--phases train,inference, --data-parallel 1, the model\'s size and class count.',
   ].join('\n'),
   options: {
     model: { type: 'string' },
@@ -68,6 +73,7 @@ export const bench: Command = {
     phases: { type: 'string' },
     weights: { type: 'string' },
     'teacher-weights': { type: 'string' },
+    'data-parallel': { type: 'string' },
   },
   async run(args, io) {
     noPositionals(args, 'bench');
@@ -91,6 +97,8 @@ export const bench: Command = {
     if (teacherWeights !== undefined && teacherName === undefined) throw new ConfigError('--teacher', 'is required with --teacher-weights');
     const weights = weightsFile === undefined ? undefined : loadStateDictFile(weightsFile);
     const teacherSd = teacherWeights === undefined ? undefined : loadStateDictFile(teacherWeights);
+    const threads = dataParallelThreads('--data-parallel', intFlag(args, 'data-parallel'));
+    if (threads > batchSize) throw new ConfigError('--data-parallel', `${threads} threads need a batch of at least ${threads} images, got --batch-size ${batchSize}`);
 
     await useBackend(args, io);
     const warn = (m: string) => io.stderr.write(`deit-eval: warning: ${m}\n`);
@@ -103,6 +111,7 @@ export const bench: Command = {
     const model: DeiT = createModel(name, { numClasses, imgSize: imgSizeFlag, weights, source: weightsFile, warn, seed: 0 });
     let teacher: (Teacher & { dispose(): void }) | undefined;
     let optimizer: AdamW | undefined;
+    let dp: DataParallel | undefined;
     let report: BenchReport;
     try {
       if (type !== 'none' && !model.distilled) throw new ConfigError('--distillation-type', `${name} has no distillation head; use a *_distilled_* model or none`);
@@ -120,23 +129,36 @@ export const bench: Command = {
       const variables = model.trainableVariables();
       optimizer = new AdamW(variables, paramGroups(variables));
       const loss = distillationLoss({ base: baseCriterion({ mixup: false, smoothing: 0.1 }), type });
-      const nameOf = new Map([...variables].map(([k, v]) => [v.name, k]));
       const dropPathRng = rng.fork();
+      if (threads > 1) {
+        dp = await DataParallel.start({
+          script: await replicaScript(),
+          replicas: threads - 1,
+          replicaOptions: {
+            model: name,
+            numClasses: model.numClasses,
+            imgSize,
+            dropPathRate: model.config.dropPathRate,
+            loss: { type, mixup: false, smoothing: 0.1 },
+            ...(teacherName !== undefined ? { teacher: { name: teacherName, ...(teacherWeights !== undefined ? { weights: teacherWeights } : {}) } } : {}),
+          },
+        });
+        dp.checkModel(variables);
+      }
+      const gradientModel = { student: model, loss, variables, ...(teacher ? { teacher } : {}) };
 
       const trainStep = async (): Promise<void> => {
         const x = tf.tensor4d(images, shape);
         const y = tf.tensor1d(labels, 'int32');
-        const teacherLogits = teacher?.predict(x);
         try {
-          const { value, grads } = tf.variableGrads(() => loss(model.apply(x, { training: true, rng: dropPathRng }), y, teacherLogits).loss, [...variables.values()]);
-          const named = new Map(Object.entries(grads).map(([k, g]) => [nameOf.get(k)!, g]));
-          optimizer!.step(named, 1e-4);
-          tf.dispose(Object.values(grads));
-          // Reading the loss waits for the whole step to finish on asynchronous backends.
-          await value.data();
-          value.dispose();
+          // lossAndGradients reads the loss, which waits for the whole step on asynchronous backends.
+          const { grads } = dp
+            ? await dp.lossAndGradients(gradientModel, x, y, undefined, dropPathRng)
+            : await lossAndGradients(gradientModel, x, y, undefined, dropPathRng);
+          optimizer!.step(grads, 1e-4);
+          tf.dispose([...grads.values()]);
         } finally {
-          tf.dispose([x, y, ...(teacherLogits ? [teacherLogits] : [])]);
+          tf.dispose([x, y]);
         }
       };
       const inferStep = async (): Promise<void> => {
@@ -174,6 +196,7 @@ export const bench: Command = {
         imgSize,
         numClasses: model.numClasses,
         steps,
+        dataParallel: threads,
         parameters: [...variables.values()].reduce((s, v) => s + v.size, 0),
         train,
         inference,
@@ -181,6 +204,7 @@ export const bench: Command = {
         tensors: { before, training, after: Number.NaN, growthPerStep: (training - afterFirst) / steps },
       };
     } finally {
+      await dp?.close();
       optimizer?.dispose();
       teacher?.dispose();
       model.dispose();
@@ -192,7 +216,7 @@ export const bench: Command = {
     }
     const r = report;
     io.stdout.write(
-      `${r.model}${r.teacher ? ` + teacher ${r.teacher} (${r.distillationType} distillation)` : ''} on ${r.backend}: batch ${r.batchSize}, ${r.imgSize} px, ${r.numClasses} classes, ${formatCount(r.parameters)} parameters, ${r.steps} timed steps\n\n`,
+      `${r.model}${r.teacher ? ` + teacher ${r.teacher} (${r.distillationType} distillation)` : ''} on ${r.backend}${r.dataParallel > 1 ? ` (training on ${r.dataParallel} threads)` : ''}: batch ${r.batchSize}, ${r.imgSize} px, ${r.numClasses} classes, ${formatCount(r.parameters)} parameters, ${r.steps} timed steps\n\n`,
     );
     io.stdout.write(
       formatTable(

@@ -1,0 +1,49 @@
+import { ConfigError, workerScript } from '@deitjs/core';
+import { type DistillationType, baseCriterion, distillationLoss } from '@deitjs/losses';
+import { createModel, listModels } from '@deitjs/models';
+import { createConvNet, createTeacher } from '@deitjs/teachers';
+import type { Replica } from '@deitjs/trainer';
+
+/** What a data-parallel replica of the apps builds: plain data, sent to each worker thread. */
+export interface ReplicaSpec {
+  /** A registered DeiT (`@deitjs/models`) or convnet (`@deitjs/teachers`) name. */
+  model: string;
+  /** Output classes. */
+  numClasses: number;
+  /** Input size (DeiTs). */
+  imgSize?: number;
+  /** Stochastic depth (DeiTs). */
+  dropPathRate?: number;
+  /** The loss: deit's base criterion inside its DistillationLoss. */
+  loss: { type: DistillationType; alpha?: number; tau?: number; mixup: boolean; smoothing: number; bceLoss?: boolean };
+  /** A registered teacher each replica runs on its own share (otherwise teacher logits come with the share). */
+  teacher?: { name: string; weights?: string };
+}
+
+/** Builds the model, loss and optional teacher of a replica from its spec (in the worker thread). */
+export function buildReplica(spec: ReplicaSpec): Replica {
+  const student = listModels().includes(spec.model)
+    ? createModel(spec.model, { numClasses: spec.numClasses, imgSize: spec.imgSize, dropPathRate: spec.dropPathRate, warn: () => undefined })
+    : createConvNet(spec.model, { numClasses: spec.numClasses });
+  const loss = distillationLoss({
+    base: baseCriterion({ mixup: spec.loss.mixup, smoothing: spec.loss.smoothing, bceLoss: spec.loss.bceLoss ?? false }),
+    type: spec.loss.type,
+    ...(spec.loss.alpha !== undefined ? { alpha: spec.loss.alpha } : {}),
+    ...(spec.loss.tau !== undefined ? { tau: spec.loss.tau } : {}),
+  });
+  if (spec.teacher === undefined) return { student, loss };
+  const teacher = createTeacher(spec.teacher.name, { numClasses: spec.numClasses, weights: spec.teacher.weights, warn: () => undefined });
+  return { student, loss, teacher };
+}
+
+/** The worker script of the apps' data-parallel replicas (`dist/replica.js`, or bundled from the sources). */
+export function replicaScript(): Promise<URL> {
+  return workerScript(new URL('./replica.js', import.meta.url), new URL('./replica.ts', import.meta.url), 'data-parallel replica');
+}
+
+/** Validates a `--data-parallel` value: threads in all (this one included), 1 = off. */
+export function dataParallelThreads(flag: string, value: number | undefined): number {
+  const n = value ?? 1;
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new ConfigError(flag, `must be an integer from 1 (off) to 64, got ${value}`);
+  return n;
+}

@@ -1,0 +1,5 @@
+// Worker-thread entry of a data-parallel replica (built as dist/replica.js; see replica-spec.ts).
+import { serveReplica } from '@deitjs/trainer';
+import { type ReplicaSpec, buildReplica } from './replica-spec.js';
+
+serveReplica((options) => buildReplica(options as ReplicaSpec));

@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend, maxAbsDiff, readSafetensors, toFloat32 } from '@deitjs/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_OPTIONS, type TrainOptions } from './options.js';
+import { runTraining } from './train-run.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'deit-train-dp-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const quiet = { write: () => true };
+
+describe('deit-train --data-parallel (wasm)', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+
+  it('2 threads train a DeiT on MNIST to the same weights as 1 thread (no drop path, 6 updates)', async () => {
+    const options: TrainOptions = {
+      ...DEFAULT_OPTIONS,
+      data: 'mnist',
+      model: 'deit_mini_distilled_patch8_32',
+      inputSize: 32,
+      trainPerClass: 3,
+      testPerClass: 1,
+      epochs: 2,
+      batchSize: 10,
+      lr: 1e-3,
+      unscaleLr: true,
+      warmupEpochs: 1,
+      aa: 'none',
+      reprob: 0,
+      mixup: 0,
+      cutmix: 0,
+      shift: 2,
+      dropPath: 0,
+      seed: 1,
+    };
+    const one = await runTraining({ ...options, output: join(dir, 'one') }, { stdout: quiet, stderr: quiet, env: {} });
+    const two = await runTraining({ ...options, dataParallel: 2, output: join(dir, 'two') }, { stdout: quiet, stderr: quiet, env: {} });
+    const a = readSafetensors(join(one.runDir, 'model.safetensors'));
+    const b = readSafetensors(join(two.runDir, 'model.safetensors'));
+    let worst = 0;
+    for (const [name, t] of a) worst = Math.max(worst, maxAbsDiff(toFloat32(b.get(name)!), toFloat32(t)));
+    console.log(`MNIST, deit_mini_distilled_patch8_32, 6 updates: 2 threads vs 1, max |Δw| ${worst.toExponential(2)}`);
+    expect(a.size).toBe(b.size);
+    // AdamW divides by √v, which magnifies float summation-order differences of small gradients a little per update.
+    expect(worst).toBeLessThan(3e-5);
+    expect(two.epochs).toBe(2);
+  });
+});
