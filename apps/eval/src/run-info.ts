@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { DeitError, type Normalization } from '@deitjs/core';
+import { DeitError, type Normalization, writeFileAtomic } from '@deitjs/core';
 
 /** The `format` of a run.json this version reads. */
 export const RUN_FORMAT = 'deitjs-run/1';
@@ -44,6 +44,19 @@ export interface RunInfo {
   normalization: Normalization;
   /** The run directory of the teacher this student was distilled from, as recorded. */
   teacherRun?: string;
+  /** The registered teacher this student was distilled from, when named. */
+  teacher?: string;
+}
+
+/** What `run.json` holds: the run description as deit-train writes it (without the directory it was read from). */
+export type RunDescription = Omit<RunInfo, 'dir'> & { format: typeof RUN_FORMAT };
+
+/** Name of the run description inside a run directory. */
+export const RUN_INFO_FILE = 'run.json';
+
+/** Writes a run directory's `run.json` atomically. */
+export function writeRunInfo(dir: string, description: RunDescription): void {
+  writeFileAtomic(join(dir, RUN_INFO_FILE), [`${JSON.stringify(description, null, 2)}\n`]);
 }
 
 function fail(file: string, message: string): never {
@@ -77,7 +90,7 @@ const oneOf = <T extends string>(choices: readonly T[]) => (v: unknown): v is T 
 export function readRunInfo(dir: string): RunInfo {
   if (!existsSync(dir)) fail(dir, 'no such run directory');
   if (!statSync(dir).isDirectory()) fail(dir, 'is not a directory (give the run directory deit-train wrote)');
-  const file = join(dir, 'run.json');
+  const file = join(dir, RUN_INFO_FILE);
   if (!existsSync(file)) fail(file, 'missing: not a deit-train run directory');
   let parsed: unknown;
   try {
@@ -114,6 +127,8 @@ export function readRunInfo(dir: string): RunInfo {
   }
   const teacherRun = field(file, parsed, 'teacherRun', 'a directory', isString, true);
   if (teacherRun !== undefined) info.teacherRun = teacherRun;
+  const teacher = field(file, parsed, 'teacher', 'a teacher name', isString, true);
+  if (teacher !== undefined) info.teacher = teacher;
   if (info.kind === 'teacher' && info.distilled) fail(file, '"distilled" must be false for a teacher run');
   return info;
 }

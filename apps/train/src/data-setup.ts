@@ -2,23 +2,11 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, IMAGENET_NORMALIZATION, type Normalization } from '@deitjs/core';
 import { DataLoader, type DatasetSpec, type TransformSpec } from '@deitjs/data';
+import type { RunDataInfo } from 'deit-eval';
 import type { TrainOptions } from './options.js';
 
 /** How the data of a run was read: recorded in `run.json` so that deit-eval rebuilds the same test set. */
-export interface DataInfo {
-  /** `mnist` or the path given to `--data`. */
-  data: string;
-  /** The kind of data set. */
-  dataSet: 'mnist' | 'imagefolder' | 'cifar10' | 'cifar100';
-  /** Seed of the MNIST split. */
-  seed: number;
-  /** MNIST training digits per class. */
-  trainPerClass?: number;
-  /** MNIST test digits per class. */
-  testPerClass?: number;
-  /** Zero padding around MNIST digits (28 + 2·2 = 32). */
-  pad?: number;
-}
+export type DataInfo = RunDataInfo;
 
 /** The loaders of a run. */
 export interface RunData {

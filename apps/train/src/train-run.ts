@@ -10,14 +10,14 @@ import { buildRunData } from './data-setup.js';
 import { writeRunReport } from './report.js';
 import type { TrainIO } from './io.js';
 import type { TrainOptions } from './options.js';
-import { type RunInfo, readRunInfo, writeRunInfo } from './run-info.js';
+import { type RunDescription, readRunInfo, writeRunInfo } from './run-info.js';
 
 /** What one training run produced. */
 export interface TrainRunResult {
   /** The run directory. */
   runDir: string;
   /** `run.json` of the run. */
-  info: RunInfo;
+  info: RunDescription;
   /** Trainable parameters of the model. */
   numParams: number;
   /** Epochs completed. */
@@ -36,7 +36,7 @@ const isStudentModel = (name: string): boolean => listModels().includes(name);
 const isTeacherModel = (name: string): boolean => listTeachers().some((t) => t.name === name);
 
 /** A registered DeiT or convnet by name, for training. */
-function buildModel(options: TrainOptions, numClasses: number): { model: Student & Module; kind: RunInfo['kind']; distilled: boolean } {
+function buildModel(options: TrainOptions, numClasses: number): { model: Student & Module; kind: RunDescription['kind']; distilled: boolean } {
   if (isStudentModel(options.model)) {
     const model = createModel(options.model, { numClasses, imgSize: options.inputSize, dropPathRate: options.dropPath, seed: options.seed });
     return { model, kind: 'student', distilled: model.distilled };
@@ -61,7 +61,7 @@ export function teacherFromRun(dir: string, numClasses: number): { teacher: Teac
   return { teacher: teacherFromClassifier(m, { name: info.model }), dispose: () => m.dispose() };
 }
 
-function buildTeacher(options: TrainOptions, numClasses: number): { teacher: Teacher; dispose(): void; info: Pick<RunInfo, 'teacher' | 'teacherRun'> } | undefined {
+function buildTeacher(options: TrainOptions, numClasses: number): { teacher: Teacher; dispose(): void; info: Pick<RunDescription, 'teacher' | 'teacherRun'> } | undefined {
   if (options.distillationType === 'none') return undefined;
   if (options.teacherRun !== '') {
     return { ...teacherFromRun(options.teacherRun, numClasses), info: { teacherRun: resolve(options.teacherRun) } };
@@ -128,7 +128,7 @@ export async function runTraining(options: TrainOptions, io: TrainIO, hooks: { l
   }
   const runDir = options.resume !== '' ? options.resume.replace(/\/checkpoint-last\.safetensors$/, '') : options.output || defaultRunDir(hooks.label ?? options.model);
   mkdirSync(runDir, { recursive: true });
-  const info: RunInfo = {
+  const info: RunDescription = {
     format: 'deitjs-run/1',
     kind,
     model: options.model,
