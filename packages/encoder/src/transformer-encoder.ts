@@ -1,23 +1,13 @@
 import { ConfigError, Module, type Rng, tf } from '@deitjs/core';
-import { Block } from './block.js';
+import { Block, type BlockConfig } from './block.js';
 import type { ForwardOptions } from './options.js';
 
 /** Configuration of a {@link TransformerEncoder}. */
-export interface TransformerEncoderConfig {
+export interface TransformerEncoderConfig extends BlockConfig {
   /** Number of blocks. */
   depth: number;
-  /** Token width D. */
-  dim: number;
-  /** Attention heads per block. */
-  numHeads: number;
-  /** MLP hidden width ratio (default 4). */
-  mlpRatio?: number;
-  /** Whether `qkv` has a bias (default true). */
-  qkvBias?: boolean;
   /** Drop-path rate of the last block; block i gets rate · i / (depth − 1) (default 0). */
   dropPathRate?: number;
-  /** LayerNorm epsilon (default 1e-6). */
-  normEps?: number;
 }
 
 /** Drop-path rates linear in depth, 0 at the first block and `rate` at the last (timm's linspace). */
