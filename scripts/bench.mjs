@@ -25,7 +25,7 @@ const { values: args } = parseArgs({
 // (`--data-parallel 1` measures one thread). Native TF (tfjs-node) threads on its own.
 const threads = args['data-parallel'] ?? String(args.backend === 'wasm' || args.backend === 'cpu' ? Math.min(availableParallelism(), 8) : 1);
 const smoke = args.smoke;
-const steps = args.steps ?? (smoke ? '1' : '3');
+const steps = args.steps ?? (smoke ? '1' : '5');
 const evalCli = join(root, 'apps', 'eval', 'dist', 'cli.js');
 
 // PyTorch training images/s (forward, backward, AdamW), same machine (tfjs-notes.md).
@@ -88,7 +88,7 @@ if (!only || only.has('training')) {
   console.log(`\nTraining (forward + backward + AdamW${smoke ? '; smoke sizes' : ''}), backend ${args.backend}, ${threads} thread(s) (data-parallel), ${steps} timed steps`);
   console.log(
     table(
-      ['model', 'batch', 'teacher', 'img/s', 'ms/step', 'PyTorch img/s', 'ratio', 'peak RSS MiB', 'tensors before→after'],
+      ['model', 'batch', 'teacher', 'img/s', 'ms/step (median)', 'PyTorch img/s', 'ratio', 'peak RSS MiB', 'tensors before→after'],
       results.training.map((r) => [r.model, r.batch, r.teacher ?? '–', r.error ? 'failed' : fmt(r.imagesPerSecond), fmt(r.msPerStep, 0), r.pytorch ?? '–', ratioOf(r), fmt(r.peakRssMiB, 0), `${r.tensors.before}→${r.tensors.after}`]),
     ),
   );
@@ -108,7 +108,7 @@ if (!only || only.has('inference')) {
   console.log(`\nInference (eval mode), backend ${args.backend}`);
   console.log(
     table(
-      ['model', 'batch', 'img/s', 'ms/batch', 'PyTorch img/s', 'ratio', 'peak RSS MiB', 'tensors before→after'],
+      ['model', 'batch', 'img/s', 'ms/batch (median)', 'PyTorch img/s', 'ratio', 'peak RSS MiB', 'tensors before→after'],
       results.inference.map((r) => [r.model, r.batch, r.error ? 'failed' : fmt(r.imagesPerSecond), fmt(r.msPerStep, 0), r.pytorch ?? '–', ratioOf(r), fmt(r.peakRssMiB, 0), `${r.tensors.before}→${r.tensors.after}`]),
     ),
   );

@@ -216,7 +216,7 @@ export function formatMainJobTable(stages: StageResult[], totalSeconds: number):
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   const d = stages.find((s) => s.stage === 'distilled student')?.run.lastEval?.top1;
   const b = stages.find((s) => s.stage === 'baseline (no distillation)')?.run.lastEval?.top1;
-  const diff = d !== undefined && b !== undefined ? `distilled − baseline (mean of heads): ${(d - b >= 0 ? '+' : '') + (d - b).toFixed(1)} points (one seed; see README for the 3-seed result)` : '';
+  const diff = d !== undefined && b !== undefined ? `distilled − baseline (mean of heads): ${(d - b >= 0 ? '+' : '') + (d - b).toFixed(1)} points (one seed; the README gives six)` : '';
   const cos = stages
     .filter((s) => s.cosine !== undefined)
     .map((s) => `cos(cls, dist) of the ${s.stage}: ${s.cosine!.map((c) => `${c.name} ${c.cosine.toFixed(2)}`).join(' → ')}`);

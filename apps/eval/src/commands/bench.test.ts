@@ -25,6 +25,10 @@ function expectWellFormed(r: BenchReport): void {
     expect(phase.msPerStep).toBeGreaterThan(0);
     // images/s and ms/step describe the same timed steps.
     expect(phase.imagesPerSecond * phase.msPerStep).toBeCloseTo(r.batchSize * 1000, 6);
+    // The reported step is the median of the timed steps: one of them or between two of them.
+    expect(phase.stepsMs).toHaveLength(r.steps);
+    expect(phase.msPerStep).toBeGreaterThanOrEqual(Math.min(...phase.stepsMs));
+    expect(phase.msPerStep).toBeLessThanOrEqual(Math.max(...phase.stepsMs));
   }
   expect(r.peakRssMiB).toBeGreaterThan(10);
   // Nothing outlives the command; one step leaves as many tensors as the one before it.

@@ -10,10 +10,12 @@ import { formatCount, formatTable } from '../table.js';
 
 /** Throughput of one phase. */
 export interface PhaseTiming {
-  /** Images per second over the timed steps (the warm-up step excluded). */
+  /** Images per second of the median timed step (the warm-up step excluded). */
   imagesPerSecond: number;
-  /** Mean wall time of a timed step in milliseconds. */
+  /** Median wall time of a timed step in milliseconds. */
   msPerStep: number;
+  /** Wall time of every timed step in milliseconds. */
+  stepsMs: number[];
 }
 
 /** The `bench --json` document. */
@@ -57,7 +59,7 @@ export const bench: Command = {
     'gradients (tf.variableGrads) and an AdamW update with timm\'s parameter groups, plus the teacher\'s forward pass',
     'with --teacher (a ResNet/RegNet of @deitjs/teachers, random unless --teacher-weights); then eval-mode forward',
     'passes. One warm-up step of each phase is not timed. --distillation-type defaults to hard with a teacher,',
-    'none without. Reports images/s, ms per step, the peak RSS (sampled after every step) and tf.memory()',
+    'none without. Reports images/s and ms of the median timed step, the peak RSS (sampled after every step) and tf.memory()',
     'tensor counts. --data-parallel N splits each training batch over this thread and N-1 worker-thread replicas',
     '(each its own backend; the teacher runs in each replica on its share). Defaults: --batch-size 32, --steps 10,',
     '--phases train,inference, --data-parallel 1, the model\'s size and class count.',
@@ -170,14 +172,18 @@ export const bench: Command = {
         await step();
         sampleRss();
         afterWarmup?.();
-        let ms = 0;
+        const ms: number[] = [];
         for (let s = 0; s < steps; s++) {
           const t0 = performance.now();
           await step();
-          ms += performance.now() - t0;
+          ms.push(performance.now() - t0);
           sampleRss();
         }
-        return { imagesPerSecond: (batchSize * steps * 1000) / ms, msPerStep: ms / steps };
+        // The median step, as the PyTorch reference figures: one slow step (GC, a busy neighbour) does not move it.
+        const sorted = [...ms].sort((a, b) => a - b);
+        const mid = sorted.length >> 1;
+        const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+        return { imagesPerSecond: (batchSize * 1000) / median, msPerStep: median, stepsMs: ms };
       };
       let afterFirst = tf.memory().numTensors;
       const train = phases.includes('train')
