@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, maxAbsDiff, readSafetensors, toFloat32 } from '@deitjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIONS, type TrainOptions } from './options.js';
+import { QUIET_IO, quickMnistOptions } from './test-options.js';
 import { runTraining } from './train-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'deit-train-dp-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const quiet = { write: () => true };
 
 describe('deit-train --data-parallel (wasm)', () => {
   beforeAll(async () => {
@@ -16,28 +15,17 @@ describe('deit-train --data-parallel (wasm)', () => {
   });
 
   it('2 threads train a DeiT on MNIST to the same weights as 1 thread (no drop path, 6 updates)', async () => {
-    const options: TrainOptions = {
-      ...DEFAULT_OPTIONS,
-      data: 'mnist',
+    const options = quickMnistOptions({
       model: 'deit_mini_distilled_patch8_32',
-      inputSize: 32,
       trainPerClass: 3,
       testPerClass: 1,
       epochs: 2,
-      batchSize: 10,
       lr: 1e-3,
-      unscaleLr: true,
-      warmupEpochs: 1,
-      aa: 'none',
-      reprob: 0,
-      mixup: 0,
-      cutmix: 0,
-      shift: 2,
       dropPath: 0,
       seed: 1,
-    };
-    const one = await runTraining({ ...options, output: join(dir, 'one') }, { stdout: quiet, stderr: quiet, env: {} });
-    const two = await runTraining({ ...options, dataParallel: 2, output: join(dir, 'two') }, { stdout: quiet, stderr: quiet, env: {} });
+    });
+    const one = await runTraining({ ...options, output: join(dir, 'one') }, QUIET_IO);
+    const two = await runTraining({ ...options, dataParallel: 2, output: join(dir, 'two') }, QUIET_IO);
     const a = readSafetensors(join(one.runDir, 'model.safetensors'));
     const b = readSafetensors(join(two.runDir, 'model.safetensors'));
     let worst = 0;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '@deitjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_OPTIONS } from './options.js';
+import { QUIET_IO, quickMnistOptions } from './test-options.js';
 import { runTraining } from './train-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'deit-train-learns-'));
@@ -15,31 +15,19 @@ describe('a short run on the embedded MNIST digits (wasm)', () => {
   });
 
   it('learns: the training loss falls and test accuracy clearly beats chance (10 %)', async () => {
-    const quiet = { write: () => true };
     const r = await runTraining(
-      {
-        ...DEFAULT_OPTIONS,
-        data: 'mnist',
+      quickMnistOptions({
         // The CNN learns within a few hundred updates; a ViT this small needs thousands (see the main job).
         model: 'resnet_mnist',
-        inputSize: 32,
         trainPerClass: 30,
         testPerClass: 20,
         epochs: 8,
-        batchSize: 10,
         lr: 2e-3,
-        unscaleLr: true,
-        warmupEpochs: 1,
-        aa: 'none',
-        reprob: 0,
-        mixup: 0,
-        cutmix: 0,
-        shift: 2,
         evalEvery: 8,
         seed: 3,
         output: join(dir, 'run'),
-      },
-      { stdout: quiet, stderr: quiet, env: {} },
+      }),
+      QUIET_IO,
     );
     const epochs = readFileSync(join(r.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { trainLoss: number });
     console.log(`MNIST 300 digits, 8 epochs: train loss ${epochs.map((e) => e.trainLoss.toFixed(3)).join(' → ')}; test top-1 ${r.lastEval?.top1}%`);
