@@ -42,6 +42,12 @@ export interface CifarOptions {
 
 const PIXELS = 32 * 32;
 
+/** The standard batch file names of a CIFAR split (`data_batch_1..5.bin` / `test_batch.bin`, or `train.bin` / `test.bin`). */
+export function cifarBatchNames(variant: 'cifar10' | 'cifar100', split: 'train' | 'test'): string[] {
+  if (variant === 'cifar100') return [`${split}.bin`];
+  return split === 'train' ? [1, 2, 3, 4, 5].map((k) => `data_batch_${k}.bin`) : ['test_batch.bin'];
+}
+
 /**
  * CIFAR-10/100 in the binary format: records of label byte(s) + 3072 bytes (1024 R, 1024 G, 1024 B, each
  * row-major 32×32). File sizes are checked up front; the data are read on first access.
@@ -66,13 +72,7 @@ export class CifarDataset implements Dataset {
     let files = options.files;
     if (files === undefined) {
       if (options.root === undefined) throw new ConfigError('root', 'give the folder of the binary batches (or `files`)');
-      const names =
-        variant === 'cifar10'
-          ? split === 'train'
-            ? ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin']
-            : ['test_batch.bin']
-          : [`${split}.bin`];
-      files = names.map((n) => join(options.root!, n));
+      files = cifarBatchNames(variant, split).map((n) => join(options.root!, n));
     }
     if (files.length === 0) throw new ConfigError('files', 'no CIFAR batch files given');
     this.files = files;

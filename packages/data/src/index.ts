@@ -2,9 +2,20 @@ export { type HostImage, type Uint8Image, type FloatImage, type Sample, createIm
 export { DatasetError } from './dataset-error.js';
 export type { Dataset } from './dataset.js';
 export { type DatasetSpec, createDataset } from './dataset-spec.js';
+export {
+  type DataSetKind,
+  type MnistSplit,
+  type ResolveDatasetOptions,
+  type ResolvedDataset,
+  DATA_SET_KINDS,
+  EVAL_SPLIT_FOLDERS,
+  MNIST_DEFAULTS,
+  detectDataSetKind,
+  resolveDataset,
+} from './resolve-dataset.js';
 export { ImageFolder, type ImageFolderOptions, IMAGE_EXTENSIONS } from './image-folder.js';
 export { decodeImage } from './decode.js';
-export { CifarDataset, type CifarOptions, CIFAR10_CLASSES, CIFAR100_CLASSES, CIFAR100_COARSE_CLASSES } from './cifar.js';
+export { CifarDataset, type CifarOptions, cifarBatchNames, CIFAR10_CLASSES, CIFAR100_CLASSES, CIFAR100_COARSE_CLASSES } from './cifar.js';
 export { mnistDataset, type MnistOptions, loadMnistDigits } from './mnist.js';
 export { syntheticDataset, type SyntheticOptions } from './synthetic.js';
 export { resize, type ResizeFilter } from './resize.js';
