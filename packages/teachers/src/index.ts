@@ -17,6 +17,7 @@ export {
   readConvNetCheckpoint,
 } from './load-weights.js';
 export { type TeacherArchitecture, type CreateConvNetOptions, listTeachers, teacherArchitecture, createConvNet } from './registry.js';
+export { type PretrainedCfg, type PretrainedCfgFields, type Interpolation, makePretrainedCfg, copyPretrainedCfg } from './pretrained-cfg.js';
 export {
   type TeacherIoOptions,
   type FingerprintedTeacher,

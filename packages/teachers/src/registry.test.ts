@@ -101,6 +101,37 @@ describe('registry', () => {
     m.dispose();
   });
 
+  it("carries timm's pretrained cfg of each name's default tag (timm resnet.py, regnet.py)", () => {
+    const imagenet = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+    // resnet50.a1_in1k (`_rcfg`): 224, crop 0.95, bicubic, conv1 / fc.
+    expect(teacherArchitecture('resnet50').pretrainedCfg).toEqual({
+      tag: 'a1_in1k', numClasses: 1000, inputSize: [3, 224, 224], cropPct: 0.95, interpolation: 'bicubic', ...imagenet, firstConv: 'conv1', classifier: ['fc'],
+    });
+    expect(teacherArchitecture('resnet152').pretrainedCfg.tag).toBe('a1h_in1k');
+    // regnety_160.deit_in1k (`_cfg`): 224, crop 0.95, bicubic, stem.conv / head.fc; pycls 0.875; torchvision v2 0.965.
+    expect(teacherArchitecture('regnety_160').pretrainedCfg).toEqual({
+      tag: 'deit_in1k', numClasses: 1000, inputSize: [3, 224, 224], cropPct: 0.95, interpolation: 'bicubic', ...imagenet, firstConv: 'stem.conv', classifier: ['head.fc'],
+    });
+    expect(teacherArchitecture('regnety_002').pretrainedCfg).toMatchObject({ tag: 'pycls_in1k', cropPct: 0.875 });
+    expect(teacherArchitecture('regnety_320').pretrainedCfg).toMatchObject({ tag: 'tv2_in1k', cropPct: 0.965 });
+    // deitjs's small-image CNNs keep their plain preprocessing: no crop, 10 classes.
+    expect(teacherArchitecture('resnet_mnist').pretrainedCfg).toMatchObject({ numClasses: 10, inputSize: [3, 32, 32], cropPct: 1, ...imagenet });
+    expect(teacherArchitecture('resnet_mnist').pretrainedCfg.tag).toBeUndefined();
+    for (const t of listTeachers()) {
+      expect(t.imageSize, t.name).toBe(t.pretrainedCfg.inputSize[1]);
+      expect(t.normalization, t.name).toEqual({ mean: t.pretrainedCfg.mean, std: t.pretrainedCfg.std });
+    }
+    // Callers get copies: changing one leaves the registry as it was.
+    teacherArchitecture('resnet18').pretrainedCfg.mean[0] = 9;
+    expect(teacherArchitecture('resnet18').normalization.mean[0]).toBe(0.485);
+  });
+
+  it('builds a CNN with its cfg class count by default (10 for the small-image ones)', () => {
+    const m = createConvNet('resnet_tiny_cifar');
+    expect(m.numClasses).toBe(10);
+    m.dispose();
+  });
+
   it('rounds halves to even like numpy', () => {
     expect([0.5, 1.5, 2.5, -0.5, -1.5, 2.4, 2.6].map(roundHalfEven)).toEqual([0, 2, 2, -0, -2, 2, 3]);
   });
