@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { ConfigError } from './errors.js';
-import { registerWasmKernels, wasmKernelThreads } from './kernels/register.js';
+import { COMPOSITE_WASM_KERNELS, registerWasmKernels, wasmKernelThreads } from './kernels/register.js';
 import { tf } from './tf.js';
 
 /** Backends deitjs can run on; `auto` picks the fastest that works here. */
@@ -62,8 +62,9 @@ async function trySimple(name: 'wasm' | 'cpu'): Promise<BackendAttempt> {
         const replaced = await registerWasmKernels();
         kernels = `deitjs kernels for ${replaced.join(', ')} (matMul on ${await wasmKernelThreads()} threads)`;
       } catch (err) {
-        // The backend works without them, only slower.
-        kernels = `tfjs's own kernels (deitjs kernels failed to load: ${err instanceof Error ? err.message : String(err)})`;
+        // The backend works without the SIMD kernels, only slower; the composite ones were registered before.
+        const why = err instanceof Error ? err.message : String(err);
+        kernels = `deitjs kernels for ${COMPOSITE_WASM_KERNELS.join(', ')} only, tfjs's own for the rest (deitjs's SIMD kernels failed to load: ${why})`;
       }
       return { candidate: name, ok: true, reason: `WebAssembly with SIMD (tfjs's kernels on one thread in Node); ${kernels}` };
     }

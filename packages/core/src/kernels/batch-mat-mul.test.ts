@@ -1,3 +1,4 @@
+import { BatchMatMul } from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend.js';
 import { maxAbsDiff, relL2Error } from '../compare.js';
@@ -181,7 +182,7 @@ describe('wasm BatchMatMul kernel', () => {
   it('rejects mismatched inner dimensions with a ShapeError naming b (when called past the op checks)', () => {
     const a = tf.ones([2, 3, 4]);
     const b = tf.ones([2, 5, 6]);
-    expect(() => tf.engine().runKernel('BatchMatMul', { a, b }, { transposeA: false, transposeB: false })).toThrow(/b: matMul inner dimensions differ: 4 vs 5/);
+    expect(() => tf.engine().runKernel(BatchMatMul, { a, b }, { transposeA: false, transposeB: false })).toThrow(/b: matMul inner dimensions differ: 4 vs 5/);
     tf.dispose([a, b]);
   });
 
