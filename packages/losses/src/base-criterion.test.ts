@@ -1,13 +1,14 @@
 import { ConfigError, tf } from '@deitjs/core';
+import { describeOnBackends } from '@deitjs/core/test';
 import { expect, it } from 'vitest';
 import { baseCriterion } from './base-criterion.js';
-import { loadLossFixture } from './test-support/fixture.js';
-import { bce64, ce64, labelSmoothing64, oneHot, softTargetCe64 } from './test-support/fp64.js';
-import { forEachBackend, labelsOf, mat, relErr } from './test-support/harness.js';
+import { loadLossFixture } from './test/fixture.js';
+import { bce64, ce64, labelSmoothing64, oneHot, softTargetCe64 } from './test/fp64.js';
+import { labelsOf, mat, relErr } from './test/harness.js';
 
 const { cls_logits: logits, labels, soft_targets: soft } = loadLossFixture().inputs;
 
-forEachBackend(() => {
+describeOnBackends('baseCriterion', () => {
   it("picks deit main.py's criterion: --bce-loss, else mixup → soft target, else smoothing → LS, else CE", () => {
     const x = mat(logits);
     const y = labelsOf(labels);

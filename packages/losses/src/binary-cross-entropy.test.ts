@@ -1,15 +1,16 @@
 import { ConfigError, ShapeError, tf } from '@deitjs/core';
+import { describeOnBackends } from '@deitjs/core/test';
 import { expect, it } from 'vitest';
 import { binaryCrossEntropy } from './binary-cross-entropy.js';
-import { loadLossFixture } from './test-support/fixture.js';
-import { bce64, type Matrix, numericGrad, oneHot } from './test-support/fp64.js';
-import { expectGradClose, forEachBackend, gradOf, labelsOf, mat, relErr, valueAndGradOf, valuesOf } from './test-support/harness.js';
+import { loadLossFixture } from './test/fixture.js';
+import { bce64, type Matrix, numericGrad, oneHot } from './test/fp64.js';
+import { expectGradClose, gradOf, labelsOf, mat, relErr, valueAndGradOf, valuesOf } from './test/harness.js';
 
 const { cls_logits: logits, labels, soft_targets: soft } = loadLossFixture().inputs;
 // Mixup targets with label smoothing 0.1 over 10 classes: off-values 0.01, the kind deit's --bce-loss binarises.
 const mixed: Matrix = labels.map((y, b) => Array.from({ length: 10 }, (_, c) => 0.01 + 0.45 * Number(c === y) + 0.45 * Number(c === labels[3 - b])));
 
-forEachBackend((backend) => {
+describeOnBackends('binaryCrossEntropy', (backend) => {
   it('equals BCEWithLogits (mean over all elements) for labels, binarised and raw targets', () => {
     const x = mat(logits);
     const x64 = valuesOf(x);

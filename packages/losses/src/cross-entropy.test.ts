@@ -1,17 +1,18 @@
 import { ConfigError, ShapeError, tf } from '@deitjs/core';
+import { describeOnBackends } from '@deitjs/core/test';
 import { expect, it } from 'vitest';
 import { crossEntropy } from './cross-entropy.js';
 import { labelSmoothingCrossEntropy } from './label-smoothing-cross-entropy.js';
 import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
-import { loadLossFixture } from './test-support/fixture.js';
-import { ce64, labelSmoothing64, type Matrix, numericGrad, oneHot, softTargetCe64 } from './test-support/fp64.js';
-import { expectGradClose, forEachBackend, gradOf, labelsOf, mat, relErr, valueAndGradOf, valuesOf } from './test-support/harness.js';
+import { loadLossFixture } from './test/fixture.js';
+import { ce64, labelSmoothing64, type Matrix, numericGrad, oneHot, softTargetCe64 } from './test/fp64.js';
+import { expectGradClose, gradOf, labelsOf, mat, relErr, valueAndGradOf, valuesOf } from './test/harness.js';
 
 const fx = loadLossFixture();
 const { cls_logits: logits, labels, soft_targets: soft } = fx.inputs;
 const torchNone = (base: string): number => fx.cases.find((c) => c.base_criterion === base && c.distillation_type === 'none')!.loss;
 
-forEachBackend((backend) => {
+describeOnBackends('cross-entropy losses', (backend) => {
   it('matches PyTorch: CrossEntropy, LabelSmoothingCrossEntropy(0.1), SoftTargetCrossEntropy', () => {
     const x = mat(logits);
     const y = labelsOf(labels);

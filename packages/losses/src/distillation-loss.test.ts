@@ -1,13 +1,14 @@
 import { ConfigError, type DistilledLogits, ShapeError, tf } from '@deitjs/core';
+import { describeOnBackends } from '@deitjs/core/test';
 import { describe, expect, it } from 'vitest';
 import type { BaseLoss } from './base-criterion.js';
 import { crossEntropy } from './cross-entropy.js';
 import { type DistillationType, distillationLoss, toLossFn } from './distillation-loss.js';
 import { labelSmoothingCrossEntropy } from './label-smoothing-cross-entropy.js';
 import { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
-import { type LossCase, loadLossFixture } from './test-support/fixture.js';
-import { ce64, hardKd64, labelSmoothing64, type Matrix, numericGrad, softKd64, softTargetCe64 } from './test-support/fp64.js';
-import { expectGradClose, forEachBackend, gradsOf, labelsOf, mat, relErr, valuesOf } from './test-support/harness.js';
+import { type LossCase, loadLossFixture } from './test/fixture.js';
+import { ce64, hardKd64, labelSmoothing64, type Matrix, numericGrad, softKd64, softTargetCe64 } from './test/fp64.js';
+import { expectGradClose, gradsOf, labelsOf, mat, relErr, valuesOf } from './test/harness.js';
 
 const fx = loadLossFixture();
 const { cls_logits: cls, dist_logits: dist, teacher_logits: teacher, labels, soft_targets: soft } = fx.inputs;
@@ -36,7 +37,7 @@ describe('float64 reference', () => {
   });
 });
 
-forEachBackend((backend) => {
+describeOnBackends('distillationLoss', (backend) => {
   it(`matches every case of loss_fixture.json to 1e-5 relative`, () => {
     const z = mat(cls);
     const zd = mat(dist);

@@ -1,16 +1,17 @@
 import { ShapeError, tf } from '@deitjs/core';
+import { describeOnBackends } from '@deitjs/core/test';
 import { expect, it } from 'vitest';
 import { crossEntropy } from './cross-entropy.js';
 import { hardDistillation } from './hard-distillation.js';
-import { loadLossFixture } from './test-support/fixture.js';
-import { argmaxRows, hardKd64, numericGrad } from './test-support/fp64.js';
-import { expectGradClose, forEachBackend, gradsOf, labelsOf, mat, relErr, valueAndGradOf, valuesOf } from './test-support/harness.js';
+import { loadLossFixture } from './test/fixture.js';
+import { argmaxRows, hardKd64, numericGrad } from './test/fp64.js';
+import { expectGradClose, gradsOf, labelsOf, mat, relErr, valueAndGradOf, valuesOf } from './test/harness.js';
 
 const fx = loadLossFixture();
 const { dist_logits: student, teacher_logits: teacher } = fx.inputs;
 const torchKd = fx.cases.find((c) => c.distillation_type === 'hard' && c.alpha === 1)!.loss;
 
-forEachBackend((backend) => {
+describeOnBackends('hardDistillation', (backend) => {
   it("matches deit: plain cross-entropy on the teacher's argmax", () => {
     const s = mat(student);
     const t = mat(teacher);

@@ -1,16 +1,17 @@
 import { ConfigError, ShapeError, tf } from '@deitjs/core';
+import { describeOnBackends } from '@deitjs/core/test';
 import { expect, it } from 'vitest';
 import { type KlReduction, softDistillation } from './soft-distillation.js';
-import { loadLossFixture } from './test-support/fixture.js';
-import { numericGrad, softKd64 } from './test-support/fp64.js';
-import { expectGradClose, forEachBackend, gradsOf, mat, relErr, valueAndGradOf, valuesOf } from './test-support/harness.js';
+import { loadLossFixture } from './test/fixture.js';
+import { numericGrad, softKd64 } from './test/fp64.js';
+import { expectGradClose, gradsOf, mat, relErr, valueAndGradOf, valuesOf } from './test/harness.js';
 
 const fx = loadLossFixture();
 const { dist_logits: student, teacher_logits: teacher } = fx.inputs;
 // alpha = 1 cases are the pure KD term of deit's DistillationLoss (the base loss is weighted by 0).
 const torchKd = (tau: number): number => fx.cases.find((c) => c.distillation_type === 'soft' && c.alpha === 1 && c.tau === tau)!.loss;
 
-forEachBackend((backend) => {
+describeOnBackends('softDistillation', (backend) => {
   it('matches deit (reduction numel) for tau 1 and 3; batchmean is classes times larger', () => {
     const s = mat(student);
     const t = mat(teacher);

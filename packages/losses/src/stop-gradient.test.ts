@@ -1,9 +1,10 @@
 import { tf } from '@deitjs/core';
+import { describeOnBackends } from '@deitjs/core/test';
 import { expect, it } from 'vitest';
 import { stopGradient } from './stop-gradient.js';
-import { forEachBackend, gradOf } from './test-support/harness.js';
+import { gradOf } from './test/harness.js';
 
-forEachBackend(() => {
+describeOnBackends('stopGradient', () => {
   it('is the identity forward and blocks the gradient backward', () => {
     const x = tf.tensor1d([1.5, -2, 3]);
     expect(Array.from(stopGradient(x).dataSync())).toEqual([1.5, -2, 3]);

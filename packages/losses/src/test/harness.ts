@@ -1,18 +1,6 @@
-import { initBackend, tf } from '@deitjs/core';
-import { beforeAll, describe, expect } from 'vitest';
+import { tf } from '@deitjs/core';
+import { expect } from 'vitest';
 import type { Matrix } from './fp64.js';
-
-/** Runs the same suite on every backend the losses must work on. */
-export function forEachBackend(suite: (backend: 'cpu' | 'wasm') => void): void {
-  for (const b of ['cpu', 'wasm'] as const) {
-    describe(b, () => {
-      beforeAll(async () => {
-        await initBackend(b);
-      });
-      suite(b);
-    });
-  }
-}
 
 /** A float32 matrix tensor from plain numbers. */
 export function mat(m: Matrix): tf.Tensor2D {
