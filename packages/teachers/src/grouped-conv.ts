@@ -1,5 +1,4 @@
 import { tf } from '@deitjs/core';
-import { registerWasmConvFilterGrad } from './wasm-conv-filter-grad.js';
 
 /**
  * How a grouped convolution is emulated (tf.conv2d has no `groups`):
@@ -63,8 +62,6 @@ function blockDiagonalMask(cin: number, cout: number, groups: number): tf.Tensor
  * symmetric padding then a 'valid' convolution (TF's 'same' pads stride-2 convolutions asymmetrically).
  */
 export function groupedConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, options: GroupedConv2dOptions): tf.Tensor4D {
-  // Any convolution here may be trained, and stock wasm lacks the filter-gradient kernel: fill it before use.
-  registerWasmConvFilterGrad();
   return tf.tidy(() => {
     const { stride, groups } = options;
     const relu = options.relu ?? false;

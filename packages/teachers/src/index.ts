@@ -7,7 +7,7 @@ export { Linear, type LinearInit } from './linear.js';
 export { ConvNet, type ConvNetOutputs, type FeatureTap } from './convnet.js';
 export { ResNet, type ResNetConfig, type ConvNetOptions } from './resnet.js';
 export { RegNet, type RegNetOptions } from './regnet.js';
-export { type RegNetParams, type RegNetStage, REGNETY_PARAMS, generateRegNetStages, roundHalfEven } from './regnet-config.js';
+export { type RegNetParams, type RegNetStage, REGNETY_PARAMS, generateRegNetStages } from './regnet-config.js';
 export { type CheckpointNaming, detectNaming, torchvisionRegNetKeyToTimm, toTimmNames } from './checkpoint-names.js';
 export {
   type LoadWeightsOptions,
@@ -41,4 +41,3 @@ export {
 } from './teacher-cache.js';
 export { hashNamedTensors } from './fingerprint.js';
 export { withoutGradient } from './no-gradient.js';
-export { registerWasmConvFilterGrad } from './wasm-conv-filter-grad.js';
