@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeitError } from '@deitjs/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPORT_FILE, escapeHtml, formatNumber, lineChart, writeRunReport } from './report.js';
+import { writeRunReport } from './report.js';
+import { RUN_FILES } from './run-files.js';
 
-const root = mkdtempSync(join(tmpdir(), 'deit-train-report-'));
+const root = mkdtempSync(join(tmpdir(), 'deit-run-report-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const RUN = {
@@ -68,7 +69,7 @@ describe('writeRunReport', () => {
   it('writes a self-contained report.html with a chart per curve, the analysis plot and the numbers', () => {
     const dir = runDir({ 'run.json': JSON.stringify(RUN), 'metrics.jsonl': jsonl(METRICS), 'analysis.json': JSON.stringify(ANALYSIS) });
     const file = writeRunReport(dir);
-    expect(file).toBe(join(dir, REPORT_FILE));
+    expect(file).toBe(join(dir, RUN_FILES.report));
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     const html = readFileSync(file, 'utf8');
     expect(html.startsWith('<!doctype html>')).toBe(true);
@@ -150,24 +151,6 @@ describe('writeRunReport', () => {
     expect(() => writeRunReport(badRun)).toThrow(/run\.json: is not valid JSON/);
     const badAnalysis = runDir({ 'run.json': JSON.stringify(RUN), 'analysis.json': JSON.stringify({ layers: 3 }) });
     expect(() => writeRunReport(badAnalysis)).toThrow(/analysis\.json: "layers" must be a list/);
-    for (const d of [empty, badLine, badRun, badAnalysis]) expect(existsSync(join(d, REPORT_FILE))).toBe(false);
-  });
-});
-
-describe('lineChart and helpers', () => {
-  it('draws "no data" for empty series, skips non-finite points and escapes labels', () => {
-    expect(lineChart({ title: 'T', xLabel: 'x', yLabel: 'y', series: [{ name: 'a', points: [] }] })).toContain('>no data</text>');
-    const svg = lineChart({ title: 'a<b', xLabel: 'x', yLabel: 'y', series: [{ name: 's&t', points: [[0, 1], [1, Number.NaN], [2, 3]] }] });
-    expect(polylines(svg)[0]).toHaveLength(2);
-    expect(svg).toContain('a&lt;b');
-    expect(svg).toContain('>s&amp;t</text>');
-  });
-
-  it('formats numbers and escapes text', () => {
-    expect(formatNumber(0.123456)).toBe('0.1235');
-    expect(formatNumber(87.5)).toBe('87.5');
-    expect(formatNumber(5e-4)).toBe('5.00e-4');
-    expect(formatNumber(0)).toBe('0');
-    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+    for (const d of [empty, badLine, badRun, badAnalysis]) expect(existsSync(join(d, RUN_FILES.report))).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import { DeitError } from '@deitjs/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readRunInfo, runFile, teacherRunDir } from './run-info.js';
 
-const root = mkdtempSync(join(tmpdir(), 'deit-eval-run-info-'));
+const root = mkdtempSync(join(tmpdir(), 'deit-run-info-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const GOOD = {

@@ -1,11 +1,12 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { DeitError, type Normalization, writeFileAtomic } from '@deitjs/core';
+import { RUN_FILES } from './run-files.js';
 
 /** The `format` of a run.json this version reads. */
 export const RUN_FORMAT = 'deitjs-run/1';
 
-/** The data sets deit-train reads. */
+/** The kinds of data set a run can train on. */
 export const RUN_DATA_SETS = ['mnist', 'imagefolder', 'cifar10', 'cifar100'] as const;
 
 /** How a run read its data (so that evaluation rebuilds the same test set). */
@@ -24,7 +25,7 @@ export interface RunDataInfo {
   pad?: number;
 }
 
-/** A deit-train run directory's `run.json`, validated, plus where it was read from. */
+/** A run directory's `run.json` as `readRunInfo` returns it: validated, plus the directory it was read from. */
 export interface RunInfo {
   /** The run directory. */
   dir: string;
@@ -48,15 +49,12 @@ export interface RunInfo {
   teacher?: string;
 }
 
-/** What `run.json` holds: the run description as deit-train writes it (without the directory it was read from). */
+/** What `run.json` holds, as `writeRunInfo` writes it: the format tag and the run's fields (no directory). */
 export type RunDescription = Omit<RunInfo, 'dir'> & { format: typeof RUN_FORMAT };
-
-/** Name of the run description inside a run directory. */
-export const RUN_INFO_FILE = 'run.json';
 
 /** Writes a run directory's `run.json` atomically. */
 export function writeRunInfo(dir: string, description: RunDescription): void {
-  writeFileAtomic(join(dir, RUN_INFO_FILE), [`${JSON.stringify(description, null, 2)}\n`]);
+  writeFileAtomic(join(dir, RUN_FILES.info), [`${JSON.stringify(description, null, 2)}\n`]);
 }
 
 function fail(file: string, message: string): never {
@@ -84,13 +82,13 @@ const isTriple = (positive: boolean) => (v: unknown): v is [number, number, numb
 const oneOf = <T extends string>(choices: readonly T[]) => (v: unknown): v is T => (choices as readonly unknown[]).includes(v);
 
 /**
- * Reads and validates `run.json` of a deit-train run directory. A missing directory or file, bad JSON or a bad field
+ * Reads and validates `run.json` of a run directory (old run directories of the same format read unchanged). A missing directory or file, bad JSON or a bad field
  * throws a DeitError (code `E_RUN`) naming the directory or file and the field.
  */
 export function readRunInfo(dir: string): RunInfo {
   if (!existsSync(dir)) fail(dir, 'no such run directory');
   if (!statSync(dir).isDirectory()) fail(dir, 'is not a directory (give the run directory deit-train wrote)');
-  const file = join(dir, RUN_INFO_FILE);
+  const file = join(dir, RUN_FILES.info);
   if (!existsSync(file)) fail(file, 'missing: not a deit-train run directory');
   let parsed: unknown;
   try {

@@ -1,0 +1,16 @@
+export { RUN_FILES } from './run-files.js';
+export {
+  type RunInfo,
+  type RunDataInfo,
+  type RunDescription,
+  RUN_FORMAT,
+  RUN_DATA_SETS,
+  readRunInfo,
+  writeRunInfo,
+  runFile,
+  teacherRunDir,
+} from './run-info.js';
+export { appendJsonLine, readJsonLines, filterJsonLines } from './metrics-log.js';
+export { type AnalysisReport, type HeadPercents, ANALYSIS_FORMAT, writeAnalysis } from './analysis-file.js';
+export { writeRunReport } from './report.js';
+export { type ChartSeries, type LineChartOptions, escapeHtml, formatNumber, lineChart } from './line-chart.js';
