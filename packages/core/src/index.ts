@@ -41,6 +41,7 @@ export {
 export { writeFileAtomic, tempPathFor } from './atomic.js';
 export { workerScript } from './worker-script.js';
 export { maxAbsDiff, relL2Error } from './compare.js';
+export { roundHalfEven } from './py-math.js';
 export {
   type BackendChoice,
   type BackendAttempt,

@@ -1,6 +1,5 @@
-import { ShapeError } from '@deitjs/core';
+import { ShapeError, roundHalfEven } from '@deitjs/core';
 import { crop, toUint8Image, type HostImage, type Uint8Image } from './image.js';
-import { roundHalfEven } from './py-math.js';
 import { type ResizeFilter, resize } from './resize.js';
 
 /** torchvision `Resize(size)` with an int: the shorter side → `size`, the longer scaled and truncated. */

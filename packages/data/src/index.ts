@@ -70,6 +70,5 @@ export {
   type LightTransformSpec,
   type PlainTransformSpec,
 } from './transform-spec.js';
-export { roundHalfEven } from './py-math.js';
 export { type BatchJob, type HostBatch, type OnError, runBatchJob } from './batch-job.js';
 export { DataLoader, type DataLoaderOptions } from './loader.js';

@@ -1,6 +1,5 @@
-import { ConfigError, type Rng } from '@deitjs/core';
+import { ConfigError, type Rng, roundHalfEven } from '@deitjs/core';
 import type { FloatImage } from './image.js';
-import { roundHalfEven } from './py-math.js';
 
 /** Options of {@link randomErasing} (timm RandomErasing, pixel mode). */
 export interface RandomErasingOptions {

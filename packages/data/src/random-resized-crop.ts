@@ -1,6 +1,5 @@
-import { ConfigError, type Rng } from '@deitjs/core';
+import { ConfigError, type Rng, roundHalfEven } from '@deitjs/core';
 import { crop, toUint8Image, type HostImage, type Uint8Image } from './image.js';
-import { roundHalfEven } from './py-math.js';
 import { type ResizeFilter, resize } from './resize.js';
 
 /** Options of {@link randomResizedCrop}. */

@@ -1,7 +1,7 @@
 import { ConfigError, initBackend } from '@deitjs/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RegNet } from './regnet.js';
-import { REGNETY_PARAMS, generateRegNetStages, roundHalfEven } from './regnet-config.js';
+import { REGNETY_PARAMS, generateRegNetStages } from './regnet-config.js';
 import { createConvNet, listTeachers, teacherArchitecture } from './registry.js';
 import { ResNet } from './resnet.js';
 
@@ -130,9 +130,5 @@ describe('registry', () => {
     const m = createConvNet('resnet_tiny_cifar');
     expect(m.numClasses).toBe(10);
     m.dispose();
-  });
-
-  it('rounds halves to even like numpy', () => {
-    expect([0.5, 1.5, 2.5, -0.5, -1.5, 2.4, 2.6].map(roundHalfEven)).toEqual([0, 2, 2, -0, -2, 2, 3]);
   });
 });

@@ -1,4 +1,4 @@
-import { ConfigError } from '@deitjs/core';
+import { ConfigError, roundHalfEven } from '@deitjs/core';
 
 /** The RegNet design-space parameters of one model (timm `RegNetCfg`, Y variants: SE ratio 0.25). */
 export interface RegNetParams {
@@ -47,12 +47,6 @@ export const REGNETY_PARAMS: Readonly<Record<string, RegNetParams>> = {
   regnety_160: { w0: 200, wa: 106.23, wm: 2.48, groupSize: 112, depth: 18, seRatio: 0.25 },
   regnety_320: { w0: 232, wa: 115.89, wm: 2.53, groupSize: 232, depth: 20, seRatio: 0.25 },
 };
-
-/** numpy's `round` (and Python 3's): halves go to the even neighbour. */
-export function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 /**
  * Per-stage widths, depths, strides and group widths of a RegNet, as timm's `generate_regnet` +

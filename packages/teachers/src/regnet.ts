@@ -1,9 +1,9 @@
-import { ConfigError, Module, Rng, tf } from '@deitjs/core';
+import { ConfigError, Module, Rng, roundHalfEven, tf } from '@deitjs/core';
 import { ConvNormAct } from './conv-norm-act.js';
 import { ConvNet, type FeatureTap } from './convnet.js';
 import type { GroupedConvStrategy } from './grouped-conv.js';
 import { Linear } from './linear.js';
-import { type RegNetParams, type RegNetStage, generateRegNetStages, roundHalfEven } from './regnet-config.js';
+import { type RegNetParams, type RegNetStage, generateRegNetStages } from './regnet-config.js';
 import type { ConvNetOptions } from './resnet.js';
 import { SqueezeExcite } from './squeeze-excite.js';
 
