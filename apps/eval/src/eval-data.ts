@@ -1,15 +1,10 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { ConfigError, type Normalization } from '@deitjs/core';
-import { type Dataset, DataLoader, type DatasetSpec, type TransformSpec, createDataset } from '@deitjs/data';
-import type { RunDataInfo } from './run-info.js';
-
-/** deit-train's MNIST split when no run says otherwise (its option defaults). */
-export const MNIST_DEFAULTS = { trainPerClass: 100, testPerClass: 200, seed: 0, pad: 2 } as const;
+import type { Normalization } from '@deitjs/core';
+import { type Dataset, DataLoader, type DatasetSpec, type TransformSpec, createDataset, resolveDataset } from '@deitjs/data';
+import type { RunDataInfo } from '@deitjs/run';
 
 /** What to evaluate on. */
 export interface EvalDataOptions {
-  /** `mnist`, an ImageFolder root (with train/ and val/, or class folders directly) or a CIFAR folder of *.bin. */
+  /** `mnist`, an ImageFolder root (with train/ and val/, or class folders directly) or a CIFAR folder of *.bin (see `resolveDataset`). */
   data: string;
   /** Which split. */
   split: 'train' | 'test';
@@ -45,25 +40,6 @@ export interface EvalData {
   description: string;
 }
 
-function detectKind(path: string): RunDataInfo['dataSet'] {
-  if (!existsSync(path)) throw new ConfigError('--data', `${path} does not exist (give an ImageFolder root, a CIFAR folder or 'mnist')`);
-  if (!statSync(path).isDirectory()) throw new ConfigError('--data', `${path} is not a folder`);
-  const bins = readdirSync(path).filter((f) => f.endsWith('.bin'));
-  if (bins.includes('train.bin') || bins.includes('test.bin')) return 'cifar100';
-  if (bins.some((f) => /^(data|test)_batch(_\d)?\.bin$/.test(f))) return 'cifar10';
-  return 'imagefolder';
-}
-
-function imageFolderRoot(root: string, split: 'train' | 'test'): string {
-  const names = split === 'train' ? ['train'] : ['val', 'test', 'validation'];
-  for (const n of names) {
-    const p = join(root, n);
-    if (existsSync(p) && statSync(p).isDirectory()) return p;
-  }
-  // No split folders: the folder holds the class folders itself (e.g. --data imagenet/val).
-  return root;
-}
-
 /** Every `step`-th sample, so that a limit still covers every class of a class-ordered data set. */
 function spread(ds: Dataset, limit: number): Dataset {
   if (limit >= ds.length) return ds;
@@ -73,36 +49,22 @@ function spread(ds: Dataset, limit: number): Dataset {
 
 /** The evaluation loader of a split: the run's exact test set for MNIST, the eval transform of deit-train otherwise. */
 export function evalData(o: EvalDataOptions): EvalData {
-  const mnist = o.data === 'mnist';
-  const kind: RunDataInfo['dataSet'] = mnist ? 'mnist' : o.run !== undefined && o.run.data === o.data ? o.run.dataSet : detectKind(o.data);
-  if (kind !== 'mnist' && !existsSync(o.data)) throw new ConfigError('--data', `${o.data} does not exist`);
-  let dataset: DatasetSpec;
-  let transform: TransformSpec;
-  let description: string;
-  if (kind === 'mnist') {
-    const r = o.run?.dataSet === 'mnist' ? o.run : undefined;
-    const split = {
-      trainPerClass: r?.trainPerClass ?? MNIST_DEFAULTS.trainPerClass,
-      testPerClass: r?.testPerClass ?? MNIST_DEFAULTS.testPerClass,
-      seed: r?.seed ?? o.seed ?? MNIST_DEFAULTS.seed,
-      pad: r?.pad ?? MNIST_DEFAULTS.pad,
-    };
-    // As deit-train: 28 px digits padded, resized only when the model wants another size than the padded one.
-    const padded = 28 + 2 * split.pad;
-    dataset = { kind: 'mnist', split: o.split, ...split, ...(o.imgSize === padded ? {} : { size: o.imgSize }) };
-    transform = { kind: 'plain', size: o.imgSize, normalization: o.normalization };
-    const perClass = o.split === 'train' ? split.trainPerClass : split.testPerClass;
-    description = `mnist ${o.split} (seed ${split.seed}, ${perClass} per class)`;
-  } else if (kind === 'imagefolder') {
-    const root = imageFolderRoot(o.data, o.split);
-    dataset = { kind: 'image-folder', root };
-    transform = { kind: 'eval', size: o.imgSize, cropPct: o.cropPct ?? 0.875, normalization: o.normalization };
-    description = `${root} (ImageFolder)`;
-  } else {
-    dataset = { kind: 'cifar', variant: kind, root: o.data, split: o.split };
-    transform = { kind: 'plain', size: o.imgSize, normalization: o.normalization };
-    description = `${o.data} (${kind} ${o.split})`;
-  }
+  // The run's data-set kind when it trained on this data; MNIST's split from the run, else the training defaults.
+  const r = o.run?.dataSet === 'mnist' ? o.run : undefined;
+  const resolved = resolveDataset({
+    data: o.data,
+    split: o.split,
+    dataSet: o.run !== undefined && o.run.data === o.data ? o.run.dataSet : 'auto',
+    mnist: { trainPerClass: r?.trainPerClass, testPerClass: r?.testPerClass, seed: r?.seed ?? o.seed, pad: r?.pad },
+    imgSize: o.imgSize,
+  });
+  const dataset = resolved.spec;
+  // ImageFolder images come in any size (resize + centre crop, as deit-train's eval); CIFAR and MNIST have the input size.
+  const transform: TransformSpec =
+    resolved.kind === 'imagefolder'
+      ? { kind: 'eval', size: o.imgSize, cropPct: o.cropPct ?? 0.875, normalization: o.normalization }
+      : { kind: 'plain', size: o.imgSize, normalization: o.normalization };
+  let description = resolved.description;
   const full = createDataset(dataset);
   const ds = o.limit === undefined ? full : spread(full, o.limit);
   const loader = new DataLoader({ dataset: ds, transform, batchSize: o.batchSize, shuffle: false, dropLast: false });

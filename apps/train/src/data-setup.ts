@@ -1,8 +1,6 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { ConfigError, IMAGENET_NORMALIZATION, type Normalization } from '@deitjs/core';
-import { DataLoader, type DatasetSpec, type TransformSpec } from '@deitjs/data';
-import type { RunDataInfo } from 'deit-eval';
+import { DataLoader, type DataSetKind, type TransformSpec, resolveDataset } from '@deitjs/data';
+import type { RunDataInfo } from '@deitjs/run';
 import type { TrainOptions } from './options.js';
 
 /** How the data of a run was read: recorded in `run.json` so that deit-eval rebuilds the same test set. */
@@ -22,58 +20,32 @@ export interface RunData {
   normalization: Normalization;
 }
 
-function detectKind(options: TrainOptions): DataInfo['dataSet'] {
-  if (options.dataSet !== 'auto') return options.dataSet as DataInfo['dataSet'];
-  if (options.data === 'mnist') return 'mnist';
-  if (!existsSync(options.data)) throw new ConfigError('--data', `${options.data} does not exist (give an ImageFolder root, a CIFAR folder or 'mnist')`);
-  if (!statSync(options.data).isDirectory()) throw new ConfigError('--data', `${options.data} is not a folder`);
-  const bins = readdirSync(options.data).filter((f) => f.endsWith('.bin'));
-  if (bins.includes('train.bin')) return 'cifar100';
-  if (bins.some((f) => /^data_batch_\d\.bin$/.test(f))) return 'cifar10';
-  return 'imagefolder';
-}
-
-function imageFolderSplit(root: string, names: string[]): string {
-  for (const n of names) {
-    const p = join(root, n);
-    if (existsSync(p) && statSync(p).isDirectory()) return p;
-  }
-  throw new ConfigError('--data', `${root} has no ${names.join(' or ')} folder (an ImageFolder root holds train/ and val/ class folders)`);
-}
-
 /** Builds the training and evaluation loaders a run's options describe. */
 export function buildRunData(options: TrainOptions): RunData {
-  const kind = detectKind(options);
   const normalization = IMAGENET_NORMALIZATION;
-  let trainSet: DatasetSpec;
-  let evalSet: DatasetSpec;
-  let trainTransform: TransformSpec;
-  let evalTransform: TransformSpec;
+  // One resolver for both apps: how --data is read, which folders are the splits, the MNIST split.
+  const common = {
+    data: options.data,
+    dataSet: options.dataSet as DataSetKind | 'auto',
+    mnist: { trainPerClass: options.trainPerClass, testPerClass: options.testPerClass, seed: options.seed },
+    imgSize: options.inputSize,
+  };
+  const trainSet = resolveDataset({ ...common, split: 'train' });
+  const evalSet = resolveDataset({ ...common, split: 'test' });
+  const kind = trainSet.kind;
   const info: DataInfo = { data: options.data, dataSet: kind, seed: options.seed };
-  if (kind === 'mnist') {
+  if (trainSet.mnist !== undefined) {
     // 28×28 digits zero-padded to 32×32 (mnist-effect.md), resized only when another input size is asked for.
-    const pad = 2;
-    const size = options.inputSize === 32 ? undefined : options.inputSize;
-    const split = { trainPerClass: options.trainPerClass, testPerClass: options.testPerClass, seed: options.seed, pad, size };
-    trainSet = { kind: 'mnist', split: 'train', ...split };
-    evalSet = { kind: 'mnist', split: 'test', ...split };
-    Object.assign(info, { trainPerClass: options.trainPerClass, testPerClass: options.testPerClass, pad });
-    trainTransform = deitOrLight(options, true);
-    evalTransform = { kind: 'plain', size: options.inputSize };
-  } else if (kind === 'imagefolder') {
-    trainSet = { kind: 'image-folder', root: imageFolderSplit(options.data, ['train']) };
-    evalSet = { kind: 'image-folder', root: imageFolderSplit(options.data, ['val', 'test', 'validation']) };
-    trainTransform = deitOrLight(options, false);
-    evalTransform = { kind: 'eval', size: options.inputSize, cropPct: options.evalCropRatio };
-  } else {
-    trainSet = { kind: 'cifar', variant: kind, root: options.data, split: 'train' };
-    evalSet = { kind: 'cifar', variant: kind, root: options.data, split: 'test' };
-    trainTransform = deitOrLight(options, false);
-    evalTransform = { kind: 'plain', size: options.inputSize };
+    const { trainPerClass, testPerClass, pad } = trainSet.mnist;
+    Object.assign(info, { trainPerClass, testPerClass, pad });
   }
+  const trainTransform = deitOrLight(options, kind === 'mnist');
+  // ImageFolder images come in any size (resize + centre crop); CIFAR and MNIST already have the input size.
+  const evalTransform: TransformSpec =
+    kind === 'imagefolder' ? { kind: 'eval', size: options.inputSize, cropPct: options.evalCropRatio } : { kind: 'plain', size: options.inputSize };
   const mixupOn = options.mixup > 0 || options.cutmix > 0;
   const train = new DataLoader({
-    dataset: trainSet,
+    dataset: trainSet.spec,
     transform: trainTransform,
     batchSize: options.batchSize,
     seed: options.seed,
@@ -92,7 +64,7 @@ export function buildRunData(options: TrainOptions): RunData {
       : undefined,
   });
   const evalLoader = new DataLoader({
-    dataset: evalSet,
+    dataset: evalSet.spec,
     transform: evalTransform,
     batchSize: Math.max(1, Math.floor(options.batchSize * 1.5)),
     seed: options.seed,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '@deitjs/core';
+import { MNIST_DEFAULTS } from '@deitjs/data';
 import { parse as parseYaml } from 'yaml';
 
 /** The kinds of value an option takes. */
@@ -174,8 +175,8 @@ export const DEFAULT_OPTIONS: TrainOptions = {
   distillationType: 'none',
   distillationAlpha: 0.5,
   distillationTau: 1.0,
-  trainPerClass: 100,
-  testPerClass: 200,
+  trainPerClass: MNIST_DEFAULTS.trainPerClass,
+  testPerClass: MNIST_DEFAULTS.testPerClass,
   evalCropRatio: 0.875,
   numWorkers: 0,
   dataParallel: 1,
