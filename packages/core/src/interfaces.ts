@@ -84,9 +84,17 @@ export interface BatchSource {
   epoch(epoch: number): AsyncIterable<Batch>;
 }
 
-/** A loss: logits (one head, or both of a distilled model) and targets → scalar loss tensor. */
-export type LossFn = (
+/**
+ * A training loss: the one contract between a loss (e.g. `@deitjs/losses` `distillationLoss`) and the trainer.
+ * Inputs: the model's outputs in training mode (one logits tensor `[batch, classes]`, or both heads `{cls, dist}` of a
+ * distilled model), the targets (int32 labels `[batch]` or per-class targets `[batch, classes]`) and, when there is a
+ * teacher, its logits `[batch, classes]` (constants: no gradient flows into them). Result: the total loss as a scalar,
+ * or a record with the total as `loss` and other named scalars to log (e.g. `{loss, base, distill}`); only `loss` is
+ * differentiated. It should be a mean over the batch (data-parallel training averages shares by size). `R` narrows
+ * the result, e.g. `LossFn<tf.Scalar>` for a loss that returns the total only.
+ */
+export type LossFn<R extends tf.Scalar | { loss: tf.Scalar } = tf.Scalar | { loss: tf.Scalar }> = (
   outputs: tf.Tensor2D | DistilledLogits,
   targets: tf.Tensor1D | tf.Tensor2D,
   teacherLogits?: tf.Tensor2D,
-) => tf.Scalar;
+) => R;

@@ -28,10 +28,21 @@ export function workerScript(built: URL, source: URL, what: string): Promise<URL
   return bundle;
 }
 
+/** The package holding a source file: its nearest ancestor directory with a package.json (else the file's parent's parent). */
+function packageDirOf(file: string): string {
+  for (let dir = dirname(file); ; ) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const up = dirname(dir);
+    if (up === dir) return resolve(dirname(file), '..');
+    dir = up;
+  }
+}
+
 async function bundleFromSources(entry: string, what: string): Promise<URL> {
-  const srcDir = dirname(entry);
-  // Sources live in <repo>/{packages,apps}/<name>/src; workspace packages in <repo>/packages.
-  const packagesDir = resolve(srcDir, '..', '..', '..', 'packages');
+  // Sources live under <repo>/{packages,apps}/<name>/src (a worker may sit in a subfolder such as src/test);
+  // workspace packages in <repo>/packages.
+  const packageDir = packageDirOf(entry);
+  const packagesDir = resolve(packageDir, '..', '..', 'packages');
   const esbuildName = 'esbuild';
   let esbuild: typeof import('esbuild');
   try {
@@ -62,7 +73,7 @@ async function bundleFromSources(entry: string, what: string): Promise<URL> {
   });
   const code = result.outputFiles[0]!.contents;
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
-  const dir = join(srcDir, '..', 'node_modules', '.cache', 'deitjs-workers');
+  const dir = join(packageDir, 'node_modules', '.cache', 'deitjs-workers');
   const name = entry.replace(/^.*[\\/]/, '').replace(/\.ts$/, '');
   const file = join(dir, `${name}-${hash}.mjs`);
   if (!existsSync(file) || !readFileSync(file).equals(Buffer.from(code))) {

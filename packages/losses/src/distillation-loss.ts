@@ -1,6 +1,6 @@
 import { ConfigError, type DistilledLogits, type LossFn, ShapeError, tf } from '@deitjs/core';
 import type { BaseLoss } from './base-criterion.js';
-import { checkLogits, checkRange, checkSameShape, type Targets } from './checks.js';
+import { checkLogits, checkRange, checkSameShape } from './checks.js';
 import { hardDistillation } from './hard-distillation.js';
 import { checkReduction, type KlReduction, softDistillation } from './soft-distillation.js';
 
@@ -31,17 +31,6 @@ export interface DistillationLossResult {
   distill?: tf.Scalar;
 }
 
-/**
- * A configured distillation loss. `outputs` is `{cls, dist}` from a distilled model in training mode (or one
- * logits tensor for type `'none'`); `targets` are int32 labels or per-class targets for the base loss;
- * `teacherLogits` [batch, classes] are required for `'soft'` and `'hard'`.
- */
-export type DistillationLossFn = (
-  outputs: tf.Tensor2D | DistilledLogits,
-  targets: Targets,
-  teacherLogits?: tf.Tensor2D,
-) => DistillationLossResult;
-
 const TYPES: readonly DistillationType[] = ['none', 'soft', 'hard'];
 
 // Duck-typed rather than `instanceof tf.Tensor`, which fails when a second tfjs-core copy made the tensor.
@@ -54,9 +43,11 @@ function isDistilled(outputs: tf.Tensor2D | DistilledLogits): outputs is Distill
  * only the dist head the distillation loss; with type `'none'` the dist head gets no gradient at all (as in deit,
  * where it is still averaged into the eval output). The teacher logits are treated as constants (no gradient
  * flows into them); the caller runs the teacher in eval mode (BatchNorm running statistics, no dropout) on the
- * same augmented, mixed images the student saw.
+ * same augmented, mixed images the student saw. The result is a core `LossFn` (the trainer's loss contract) that
+ * returns the total with its parts; `outputs` is `{cls, dist}` from a distilled model in training mode (or one logits
+ * tensor for type `'none'`) and `teacherLogits` are required for `'soft'` and `'hard'`.
  */
-export function distillationLoss(config: DistillationLossConfig): DistillationLossFn {
+export function distillationLoss(config: DistillationLossConfig): LossFn<DistillationLossResult> {
   const { base, type, alpha = 0.5, tau = 1, reduction = 'numel' } = config;
   if (typeof base !== 'function') throw new ConfigError('base', 'expected a base loss function');
   if (!TYPES.includes(type)) throw new ConfigError('type', `unknown distillation type "${type}" (choose ${TYPES.join(', ')})`);
@@ -87,10 +78,10 @@ export function distillationLoss(config: DistillationLossConfig): DistillationLo
 }
 
 /**
- * Adapts a {@link DistillationLossFn} to core's `LossFn` (the total loss only), disposing the logged parts so a
+ * Adapts a {@link distillationLoss} to a `LossFn<tf.Scalar>` (the total loss only), disposing the logged parts so a
  * caller outside `tf.tidy` leaks nothing.
  */
-export function toLossFn(fn: DistillationLossFn): LossFn {
+export function toLossFn(fn: LossFn<DistillationLossResult>): LossFn<tf.Scalar> {
   return (outputs, targets, teacherLogits) => {
     const { loss, base, distill } = fn(outputs, targets, teacherLogits);
     if (base !== loss) base.dispose();

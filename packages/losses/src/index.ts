@@ -13,5 +13,4 @@ export {
   type DistillationType,
   type DistillationLossConfig,
   type DistillationLossResult,
-  type DistillationLossFn,
 } from './distillation-loss.js';

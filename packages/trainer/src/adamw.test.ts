@@ -2,7 +2,7 @@ import { ConfigError, ShapeError, initBackend, maxAbsDiff, tf } from '@deitjs/co
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AdamW } from './adamw.js';
 import { paramGroups } from './param-groups.js';
-import { ParamBag, snapshot } from './test-helpers.js';
+import { ParamBag, snapshot } from './test/index.js';
 
 /** PyTorch AdamW (torch/optim/adamw.py, single-tensor path) in float64, written from its documented update. */
 function referenceAdamW(p: number[], grads: number[][], lrs: number[], wd: number, b1 = 0.9, b2 = 0.999, eps = 1e-8): number[] {

@@ -7,7 +7,7 @@ import { AdamW } from './adamw.js';
 import { CHECKPOINT_STATE_KEY, type TrainingState, loadCheckpoint, readCheckpointState, saveCheckpoint } from './checkpoint.js';
 import { ModelEma } from './model-ema.js';
 import { paramGroups } from './param-groups.js';
-import { TinyMlp, snapshot } from './test-helpers.js';
+import { TinyMlp, snapshot } from './test/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'deit-ckpt-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

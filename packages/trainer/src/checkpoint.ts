@@ -36,7 +36,8 @@ export interface TrainingState {
 export const CHECKPOINT_STATE_KEY = 'deitjs.trainer';
 const FORMAT_VERSION = 1;
 
-interface Parts {
+/** What a training checkpoint holds besides its state: the model, the optimiser and the EMA (when on). */
+export interface CheckpointParts {
   student: Student;
   optimizer: AdamW;
   ema?: ModelEma | undefined;
@@ -47,7 +48,7 @@ interface Parts {
  * `optimizer.exp_avg.<name>` / `optimizer.exp_avg_sq.<name>` (PyTorch layout), `ema.<name>` when EMA is on;
  * metadata `format: pt` and the {@link TrainingState} plus per-parameter optimiser steps as JSON.
  */
-export function saveCheckpoint(file: string, parts: Parts, state: TrainingState): void {
+export function saveCheckpoint(file: string, parts: CheckpointParts, state: TrainingState): void {
   const params = parts.student.namedParams();
   const tensors: StateDict = new Map();
   for (const [k, t] of parts.student.stateDict()) tensors.set(`model.${k}`, t);
@@ -108,7 +109,7 @@ function toTf(file: string, name: string, layout: ParamInfo['layout'] | undefine
  * returns the {@link TrainingState}. Mismatched model keys throw core's StateDictMismatchError before anything is
  * assigned; missing optimiser or EMA tensors throw a {@link CheckpointError} naming the tensor.
  */
-export function loadCheckpoint(file: string, parts: Parts): TrainingState {
+export function loadCheckpoint(file: string, parts: CheckpointParts): TrainingState {
   const { optimizerSteps, ema: hasEma, ...state } = parseState(file);
   if (parts.ema !== undefined && !hasEma) throw new CheckpointError(file, 'the run uses EMA but the checkpoint holds no EMA weights');
   const sd = readSafetensors(file);

@@ -1,11 +1,12 @@
 import { Rng, initBackend, maxAbsDiff, tf, workerScript } from '@deitjs/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DataParallel, splitSizes } from './data-parallel.js';
-import { ArraySource, SyntheticSource, TinyMlp, type TinyMlpOptions, snapshot, teacherOf, testLoss, testLossWithParts } from './test-helpers.js';
-import type { TestReplicaOptions } from './test-replica.js';
-import { Trainer, type TrainerOptions } from './trainer.js';
+import { ArraySource, SyntheticSource, TinyMlp, type TinyMlpOptions, snapshot, teacherOf, testLoss, testLossWithParts } from './test/index.js';
+import type { TestReplicaOptions } from './test/replica.js';
+import { Trainer } from './trainer.js';
+import type { TrainerOptions } from './trainer-options.js';
 
-const script = () => workerScript(new URL('./test-replica.js', import.meta.url), new URL('./test-replica.ts', import.meta.url), 'test replica');
+const script = () => workerScript(new URL('./test/replica.js', import.meta.url), new URL('./test/replica.ts', import.meta.url), 'test replica');
 const MLP: TinyMlpOptions = { inputs: 48, hidden: 16, classes: 4, distilled: true, seed: 3 };
 const TEACHER: TinyMlpOptions = { inputs: 48, hidden: 8, classes: 4, seed: 99 };
 

@@ -11,8 +11,10 @@ export { appendJsonLine, readJsonLines, filterJsonLines } from './metrics-log.js
 export { type ProgressStream, type ProgressOptions, type ProgressStep, type ProgressEpoch, Progress, formatDuration } from './progress.js';
 export { NonFiniteLossError } from './non-finite-loss-error.js';
 export type { Student } from './student.js';
-export type { TrainerLoss } from './trainer-loss.js';
 export { type GradientModel, type GradientResult, lossAndGradients } from './loss-gradients.js';
 export { type DataParallelOptions, DataParallel, ReplicaError, splitSizes } from './data-parallel.js';
 export { type Replica, type ReplicaFactory, serveReplica } from './replica.js';
-export { type StepInfo, type EpochRecord, type TrainerHooks, type TrainerOptions, type RunResult, RUN_FILES, Trainer } from './trainer.js';
+export type { StepInfo, EpochRecord, TrainerHooks } from './trainer-hooks.js';
+export type { TrainerOptions } from './trainer-options.js';
+export { RUN_FILES } from './run-files.js';
+export { type RunResult, Trainer } from './trainer.js';

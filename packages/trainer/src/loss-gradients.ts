@@ -1,13 +1,12 @@
-import { type Rng, type Teacher, tf } from '@deitjs/core';
+import { type LossFn, type Rng, type Teacher, tf } from '@deitjs/core';
 import type { Student } from './student.js';
-import type { TrainerLoss } from './trainer-loss.js';
 
 /** A model with its loss and trainable variables: what computes gradients (this thread's, or a replica's). */
 export interface GradientModel {
   /** The model in training mode. */
   student: Student;
-  /** The training loss. */
-  loss: TrainerLoss;
+  /** The training loss (a scalar, or `{loss, ...parts}`). */
+  loss: LossFn;
   /** The trainable variables by PyTorch name (`student.trainableVariables()`). */
   variables: Map<string, tf.Variable>;
   /** A live teacher, for batches that come without teacher logits. */

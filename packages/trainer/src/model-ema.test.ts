@@ -1,7 +1,7 @@
 import { ConfigError, initBackend, maxAbsDiff, tf } from '@deitjs/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ModelEma } from './model-ema.js';
-import { ParamBag } from './test-helpers.js';
+import { ParamBag } from './test/index.js';
 
 for (const backend of ['cpu', 'wasm'] as const) {
   describe(`ModelEma (${backend})`, () => {

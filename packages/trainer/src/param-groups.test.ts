@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, initBackend } from '@deitjs/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TIMM_0_3_2_NO_DECAY_NAMES, isNoDecay, paramGroups } from './param-groups.js';
-import { ParamBag } from './test-helpers.js';
+import { ParamBag } from './test/index.js';
 
 interface Fixture {
   model: string;

@@ -1,16 +1,15 @@
 import { parentPort } from 'node:worker_threads';
-import { type BackendChoice, ConfigError, DeitError, Rng, type Teacher, initBackend, tf } from '@deitjs/core';
+import { type BackendChoice, ConfigError, DeitError, type LossFn, Rng, type Teacher, initBackend, tf } from '@deitjs/core';
 import { lossAndGradients } from './loss-gradients.js';
 import type { HostArrayMessage, ReplicaReply, ReplicaRequest } from './replica-protocol.js';
 import type { Student } from './student.js';
-import type { TrainerLoss } from './trainer-loss.js';
 
 /** What a replica worker trains: the same architecture and loss as the main thread (weights come from there). */
 export interface Replica {
   /** The model (its initial weights do not matter: every step brings the main thread's). */
   student: Student;
   /** The training loss (must be a mean over the batch, as every loss of `@deitjs/losses` is). */
-  loss: TrainerLoss;
+  loss: LossFn;
   /** A live teacher, so that teacher forward passes run in the replicas too (optional). */
   teacher?: Teacher;
 }

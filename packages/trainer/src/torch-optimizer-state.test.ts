@@ -4,7 +4,7 @@ import { CheckpointError, type Layout, initBackend, readPth, tfShapeOf } from '@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AdamW } from './adamw.js';
 import { paramGroups } from './param-groups.js';
-import { ParamBag } from './test-helpers.js';
+import { ParamBag } from './test/index.js';
 import { torchAdamWState } from './torch-optimizer-state.js';
 
 interface Moments {

@@ -6,8 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpointState } from './checkpoint.js';
 import { readJsonLines } from './metrics-log.js';
 import { NonFiniteLossError } from './non-finite-loss-error.js';
-import { type EpochRecord, RUN_FILES, type StepInfo, Trainer, type TrainerOptions } from './trainer.js';
-import { ArraySource, SyntheticSource, TinyMlp, snapshot, teacherOf, testLoss, testLossWithParts } from './test-helpers.js';
+import { RUN_FILES } from './run-files.js';
+import { Trainer } from './trainer.js';
+import type { EpochRecord, StepInfo } from './trainer-hooks.js';
+import type { TrainerOptions } from './trainer-options.js';
+import { ArraySource, SyntheticSource, TinyMlp, snapshot, teacherOf, testLoss, testLossWithParts } from './test/index.js';
 
 const dirs: string[] = [];
 function tempDir(): string {

@@ -1,7 +1,8 @@
 // The replica worker script of the data-parallel tests (bundled from sources by core's workerScript).
 import { ConfigError } from '@deitjs/core';
-import { serveReplica } from './replica.js';
-import { TinyMlp, type TinyMlpOptions, teacherOf, testLoss, testLossWithParts } from './test-helpers.js';
+import { serveReplica } from '../replica.js';
+import { testLoss, testLossWithParts } from './losses.js';
+import { TinyMlp, type TinyMlpOptions, teacherOf } from './models.js';
 
 /** What the tests send as replica options. */
 export interface TestReplicaOptions {

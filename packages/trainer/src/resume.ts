@@ -1,0 +1,30 @@
+import { existsSync } from 'node:fs';
+import { ConfigError, Rng } from '@deitjs/core';
+import { type CheckpointParts, type TrainingState, loadCheckpoint } from './checkpoint.js';
+import type { RunDirectory } from './run-directory.js';
+
+/** The checkpoint a run resumes from: none, the run directory's `checkpoint-last` (`true`), or the given path. */
+export function resumeCheckpoint(resume: boolean | string | undefined, runDir: RunDirectory): string | undefined {
+  if (resume === undefined || resume === false) return undefined;
+  const file = resume === true ? runDir.file('last')! : resume;
+  if (!existsSync(file)) throw new ConfigError('resume', `no checkpoint at ${file}`);
+  return file;
+}
+
+/**
+ * Restores a run from a checkpoint: weights, optimiser and EMA into `parts`, and the state and generator returned
+ * exactly as saved, so the resumed run continues bit for bit. The state records `config` (this run's, e.g. a longer
+ * `epochs`, not the interrupted one's), and the run directory's metrics of the epochs to re-run are dropped.
+ */
+export function resumeRun(
+  file: string,
+  parts: CheckpointParts,
+  config: Record<string, unknown>,
+  runDir: RunDirectory,
+): { state: TrainingState; rng: Rng } {
+  const state = loadCheckpoint(file, parts);
+  const rng = Rng.fromState(state.rng);
+  state.config = config;
+  runDir.dropMetricsFrom(state.epoch);
+  return { state, rng };
+}

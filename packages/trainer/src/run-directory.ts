@@ -1,0 +1,48 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeSafetensors } from '@deitjs/core';
+import { type CheckpointParts, type TrainingState, saveCheckpoint } from './checkpoint.js';
+import { appendJsonLine, filterJsonLines } from './metrics-log.js';
+import { RUN_FILES } from './run-files.js';
+import type { EpochRecord } from './trainer-hooks.js';
+
+/** Everything the trainer writes into its run directory (all atomic); with no directory, nothing is written. */
+export class RunDirectory {
+  /** @param dir The run directory, or undefined to write nothing. */
+  constructor(readonly dir: string | undefined) {}
+
+  /** Path of one of the run's files, or undefined without a run directory. */
+  file(name: keyof typeof RUN_FILES): string | undefined {
+    return this.dir === undefined ? undefined : join(this.dir, RUN_FILES[name]);
+  }
+
+  /** Creates the directory (and its parents) if missing. */
+  create(): void {
+    if (this.dir !== undefined) mkdirSync(this.dir, { recursive: true });
+  }
+
+  /** Drops the metrics lines of `epoch` and later: after a resume those epochs run again and must not be listed twice. */
+  dropMetricsFrom(epoch: number): void {
+    const metrics = this.file('metrics');
+    if (metrics !== undefined) filterJsonLines(metrics, (r) => (r as { epoch?: number }).epoch! < epoch);
+  }
+
+  /** Saves `checkpoint-last` (at stops, and every `checkpointEverySteps` updates). */
+  saveLast(parts: CheckpointParts, state: TrainingState): void {
+    const file = this.file('last');
+    if (file !== undefined) saveCheckpoint(file, parts, state);
+  }
+
+  /**
+   * An epoch's end: the weights and EMA weights (PyTorch layout), `checkpoint-last`, `checkpoint-best` when the
+   * epoch is the best so far, then the epoch's metrics line (last, so a listed epoch always has its checkpoint).
+   */
+  writeEpochEnd(parts: CheckpointParts, state: TrainingState, record: EpochRecord): void {
+    if (this.dir === undefined) return;
+    writeSafetensors(this.file('model')!, parts.student.stateDict(), { format: 'pt' });
+    if (parts.ema !== undefined) writeSafetensors(this.file('modelEma')!, parts.ema.stateDict(), { format: 'pt' });
+    saveCheckpoint(this.file('last')!, parts, state);
+    if (record.best) saveCheckpoint(this.file('best')!, parts, state);
+    appendJsonLine(this.file('metrics')!, record);
+  }
+}
