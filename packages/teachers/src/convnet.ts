@@ -1,5 +1,5 @@
 import { type ApplyOptions, type Classifier, Module, ShapeError, tf } from '@deitjs/core';
-import type { Linear } from './linear.js';
+import type { FcClassifier } from './fc-classifier.js';
 
 /** Receives named intermediate feature maps (timm module paths: `layer1`, `s3.b1`, `s1.b1.se`) during a forward pass. */
 export type FeatureTap = (name: string, features: tf.Tensor4D) => void;
@@ -26,7 +26,7 @@ export abstract class ConvNet extends Module implements Classifier {
   /** Number of input channels the stem expects. */
   abstract readonly inChannels: number;
   /** The classifier (`fc` for ResNet, `head.fc` for RegNet). */
-  protected abstract readonly classifier: Linear;
+  protected abstract readonly classifier: FcClassifier;
   /** The classifier's parameter-name prefix (`fc.` or `head.fc.`), for re-initialisation on a class-count change. */
   abstract readonly classifierPrefix: string;
 

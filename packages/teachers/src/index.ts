@@ -3,15 +3,15 @@ export { Conv2d, type Conv2dOptions } from './conv2d.js';
 export { ConvNormAct, convBnAct } from './conv-norm-act.js';
 export { type GroupedConvStrategy, type GroupedConv2dOptions, groupedConv2d, padSpatial } from './grouped-conv.js';
 export { SqueezeExcite, PointwiseLinear } from './squeeze-excite.js';
-export { Linear, type LinearInit } from './linear.js';
+export { FcClassifier, type FcClassifierInit } from './fc-classifier.js';
 export { ConvNet, type ConvNetOutputs, type FeatureTap } from './convnet.js';
 export { ResNet, type ResNetConfig, type ConvNetOptions } from './resnet.js';
 export { RegNet, type RegNetOptions } from './regnet.js';
 export { type RegNetParams, type RegNetStage, REGNETY_PARAMS, generateRegNetStages } from './regnet-config.js';
 export { type CheckpointNaming, detectNaming, torchvisionRegNetKeyToTimm, toTimmNames } from './checkpoint-names.js';
 export {
-  type LoadWeightsOptions,
-  type LoadWeightsResult,
+  type LoadConvNetWeightsOptions,
+  type LoadConvNetWeightsResult,
   checkpointNumClasses,
   loadConvNetWeights,
   readConvNetCheckpoint,

@@ -56,7 +56,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       it(`loads ${file} and matches PyTorch`, () => {
         const model = bottleneck();
         const r = loadConvNetWeights(model, fixturePath(file));
-        expect(r).toEqual({ renamed: false, classifierReset: false });
+        expect(r).toEqual({ renamed: false, reinitialisedClassifier: false });
         compareWithFixture(model, readFixture('timm_resnet_bottleneck_tiny.io.safetensors'), `${backend} ${file}`, (k) => k);
         model.dispose();
       });
@@ -72,7 +72,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       const warnings: string[] = [];
       const model = new RegNet(TINY_REGNET, { numClasses: 5, seed: 4 });
       const r = loadConvNetWeights(model, fixturePath('timm_regnety_tiny.safetensors'), { warn: (m) => warnings.push(m) });
-      expect(r.classifierReset).toBe(true);
+      expect(r.reinitialisedClassifier).toBe(true);
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatch(/10 classes, the model 5; head\.fc\.weight\/bias are re-initialised/);
       const io = readFixture('timm_regnety_tiny.io.safetensors');

@@ -3,7 +3,7 @@ import { toTimmNames } from './checkpoint-names.js';
 import type { ConvNet } from './convnet.js';
 
 /** Options of {@link loadConvNetWeights}. */
-export interface LoadWeightsOptions {
+export interface LoadConvNetWeightsOptions {
   /** Where warnings go (default `console.warn`). */
   warn?: (message: string) => void;
   /** Name of the source in messages (default the file name, or `state dict`). */
@@ -11,11 +11,11 @@ export interface LoadWeightsOptions {
 }
 
 /** What {@link loadConvNetWeights} did. */
-export interface LoadWeightsResult {
+export interface LoadConvNetWeightsResult {
   /** Whether the checkpoint used torchvision RegNet names (renamed to timm's). */
   renamed: boolean;
-  /** Whether the classifier was left freshly initialised because its class count differs. */
-  classifierReset: boolean;
+  /** Whether the classifier was left freshly initialised because its class count differs (as `loadWeights` of `@deitjs/models`). */
+  reinitialisedClassifier: boolean;
 }
 
 /** The number of classes of a ResNet/RegNet checkpoint (rows of `fc.weight` or `head.fc.weight`), if it has a classifier. */
@@ -36,7 +36,7 @@ export function readConvNetCheckpoint(file: string): StateDict {
  * with another class count is skipped with a warning and stays freshly initialised (timm's behaviour when
  * `num_classes` differs); anything else that does not fit throws a StateDictMismatchError naming the keys.
  */
-export function loadConvNetWeights(model: ConvNet, weights: string | StateDict, options: LoadWeightsOptions = {}): LoadWeightsResult {
+export function loadConvNetWeights(model: ConvNet, weights: string | StateDict, options: LoadConvNetWeightsOptions = {}): LoadConvNetWeightsResult {
   const source = options.source ?? (typeof weights === 'string' ? weights : 'state dict');
   const raw = typeof weights === 'string' ? readConvNetCheckpoint(weights) : weights;
   if (raw.size === 0) throw new CheckpointError(source, 'holds no tensors');
@@ -44,13 +44,13 @@ export function loadConvNetWeights(model: ConvNet, weights: string | StateDict, 
   const renamed = [...raw.keys()].some((k) => !sd.has(k));
   const prefix = model.classifierPrefix;
   const fileClasses = checkpointNumClasses(sd);
-  const classifierReset = fileClasses !== undefined && fileClasses !== model.numClasses;
-  if (classifierReset) {
+  const reinitialisedClassifier = fileClasses !== undefined && fileClasses !== model.numClasses;
+  if (reinitialisedClassifier) {
     (options.warn ?? console.warn)(
       `${source}: the checkpoint classifies ${fileClasses} classes, the model ${model.numClasses}; ${prefix}weight/bias are re-initialised`,
     );
     for (const k of [...sd.keys()]) if (k.startsWith(prefix)) sd.delete(k);
   }
-  model.loadStateDict(sd, { source, allowMissing: classifierReset ? (k) => k.startsWith(prefix) : undefined });
-  return { renamed, classifierReset };
+  model.loadStateDict(sd, { source, allowMissing: reinitialisedClassifier ? (k) => k.startsWith(prefix) : undefined });
+  return { renamed, reinitialisedClassifier };
 }

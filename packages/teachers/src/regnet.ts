@@ -2,7 +2,7 @@ import { ConfigError, Module, Rng, roundHalfEven, tf } from '@deitjs/core';
 import { ConvNormAct } from './conv-norm-act.js';
 import { ConvNet, type FeatureTap } from './convnet.js';
 import type { GroupedConvStrategy } from './grouped-conv.js';
-import { Linear } from './linear.js';
+import { FcClassifier } from './fc-classifier.js';
 import { type RegNetParams, type RegNetStage, generateRegNetStages } from './regnet-config.js';
 import type { ConvNetOptions } from './resnet.js';
 import { SqueezeExcite } from './squeeze-excite.js';
@@ -78,10 +78,10 @@ class RegStage extends Module {
 
 // timm wraps the classifier in a ClassifierHead, hence `head.fc.*`.
 class Head extends Module {
-  readonly fc: Linear;
+  readonly fc: FcClassifier;
   constructor(features: number, classes: number, rng: Rng | undefined) {
     super();
-    this.fc = this.addChild('fc', new Linear(features, classes, 'normal-0.01', rng));
+    this.fc = this.addChild('fc', new FcClassifier(features, classes, 'normal-0.01', rng));
   }
 }
 
@@ -93,7 +93,7 @@ export class RegNet extends ConvNet {
   readonly inChannels: number;
   readonly numFeatures: number;
   readonly classifierPrefix = 'head.fc.';
-  protected readonly classifier: Linear;
+  protected readonly classifier: FcClassifier;
   private readonly stem: ConvNormAct;
   private readonly trunk: RegStage[] = [];
 

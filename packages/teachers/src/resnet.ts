@@ -4,7 +4,7 @@ import { Conv2d } from './conv2d.js';
 import { convBnAct } from './conv-norm-act.js';
 import { ConvNet, type FeatureTap } from './convnet.js';
 import { padSpatial } from './grouped-conv.js';
-import { Linear } from './linear.js';
+import { FcClassifier } from './fc-classifier.js';
 
 /** A ResNet: block type, stage depths and widths, stem. timm/torchvision names (`conv1`, `layer2.0.downsample.0`, `fc`). */
 export interface ResNetConfig {
@@ -134,7 +134,7 @@ export class ResNet extends ConvNet {
   readonly inChannels: number;
   readonly numFeatures: number;
   readonly classifierPrefix = 'fc.';
-  protected readonly classifier: Linear;
+  protected readonly classifier: FcClassifier;
   private readonly conv1: Conv2d;
   private readonly bn1: BatchNorm2d;
   private readonly stages: Stage[] = [];
@@ -166,7 +166,7 @@ export class ResNet extends ConvNet {
       cin = planes * expansion;
     });
     this.numFeatures = cin;
-    this.classifier = this.addChild('fc', new Linear(cin, this.numClasses, 'torch-default', rng));
+    this.classifier = this.addChild('fc', new FcClassifier(cin, this.numClasses, 'torch-default', rng));
   }
 
   /** Stem and stages; taps `maxpool` (the stem output) and `layer1`…`layerN`. */

@@ -2,16 +2,21 @@ import { Module, type Rng, tf } from '@deitjs/core';
 import { normalInit, uniformInit } from './init.js';
 
 /** How a classifier's weights start: PyTorch's default Linear init (ResNet `fc`) or N(0, 0.01) (timm RegNet `head.fc`). */
-export type LinearInit = 'torch-default' | 'normal-0.01';
+export type FcClassifierInit = 'torch-default' | 'normal-0.01';
 
-/** A fully connected layer with PyTorch names (`weight` `[out, in]` in files, `bias`). */
-export class Linear extends Module {
+/**
+ * The fully connected classifier of a CNN teacher (ResNet `fc`, RegNet `head.fc`), with PyTorch names (`weight`
+ * `[out, in]` in files, `bias`): pooled features `[batch, in]` → logits. Not `@deitjs/encoder`'s `Linear` (DeiT's
+ * truncated-normal init, any rank, optional bias): it takes the torchvision/timm classifier inits and skips drawing
+ * them when `rng` is undefined (weights loaded next).
+ */
+export class FcClassifier extends Module {
   readonly weight: tf.Variable;
   readonly bias: tf.Variable;
   readonly inFeatures: number;
   readonly outFeatures: number;
 
-  constructor(inFeatures: number, outFeatures: number, init: LinearInit, rng: Rng | undefined) {
+  constructor(inFeatures: number, outFeatures: number, init: FcClassifierInit, rng: Rng | undefined) {
     super();
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
