@@ -1,10 +1,10 @@
 import { Rng, initBackend, tf } from '@deitjs/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Attention } from './attention.js';
-import { plainAttention, plainLayerNorm, plainMlp } from './custom-grad.test-util.js';
+import { plainAttention, plainLayerNorm, plainMlp } from './test/custom-grad.js';
 import { LayerNorm } from './layer-norm.js';
 import { Mlp } from './mlp.js';
-import { randomizeModule } from './reference.test-util.js';
+import { randomizeModule } from './test/reference.js';
 
 // The point of the custom gradients: a training step's peak tensor bytes (tf.profile) fall well below those
 // (above the tensors held before the step) of the plain composition of ops (which keeps every op's inputs and every gradient until the backward ends).

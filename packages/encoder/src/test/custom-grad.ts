@@ -1,13 +1,13 @@
 // Compares a custom-gradient layer with the plain composition of ops it replaces: same loss Σ out ⊙ r,
 // tf.variableGrads of both, error of each gradient relative to the plain one's largest magnitude.
 import { maxAbsDiff, tf } from '@deitjs/core';
-import type { Attention } from './attention.js';
-import type { Block } from './block.js';
-import { dropPath } from './drop-path.js';
-import { geluParts } from './gelu.js';
-import type { LayerNorm } from './layer-norm.js';
-import type { Mlp } from './mlp.js';
-import type { ForwardOptions } from './options.js';
+import type { Attention } from '../attention.js';
+import type { Block } from '../block.js';
+import { dropPath } from '../drop-path.js';
+import { geluParts } from '../gelu.js';
+import type { LayerNorm } from '../layer-norm.js';
+import type { Mlp } from '../mlp.js';
+import type { ForwardOptions } from '../options.js';
 
 /** Largest |a − b| over the largest |b| (b the reference). */
 export function relMaxErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
