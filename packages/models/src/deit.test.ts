@@ -16,6 +16,7 @@ import {
   tf,
   toFloat32,
 } from '@deitjs/core';
+import { describeOnBackends } from '@deitjs/core/test';
 import { checkGradients } from '@deitjs/encoder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeiT } from './deit.js';
@@ -85,84 +86,81 @@ describe('DeiT structure and initialisation', () => {
   });
 });
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`DeiT forward contract (${backend})`, () => {
-    let model: DeiT;
-    let plain: DeiT;
-    beforeAll(async () => {
-      await initBackend(backend);
-      model = createModel('deit_micro_distilled_patch4_32', { weights: WEIGHTS, dropPathRate: 0.5 });
-      plain = createModel('deit_micro_patch4_32', { weights: fixture('deit_micro_patch4_32.safetensors') });
-    });
-    afterAll(() => {
-      model.dispose();
-      plain.dispose();
-    });
-
-    it('returns the mean of the heads in eval, both heads in training or on request; plain returns one head', () => {
-      const x = randomImages(new Rng(1), 3, 32);
-      const before = tf.memory().numTensors;
-      const mean = model.apply(x, { training: false }) as tf.Tensor2D;
-      const both = model.apply(x, { training: false, returnBoth: true }) as DistilledLogits;
-      expect(mean.shape).toEqual([3, 10]);
-      const avg = tf.tidy(() => tf.div(tf.add(both.cls, both.dist), 2).dataSync());
-      expect(maxAbsDiff(mean.dataSync(), avg)).toBeLessThan(1e-6);
-      expect(maxAbsDiff(both.cls.dataSync(), both.dist.dataSync())).toBeGreaterThan(1e-3);
-      const train = model.apply(x, { training: true, rng: new Rng(5) }) as DistilledLogits;
-      expect(train.cls.shape).toEqual([3, 10]);
-      expect(train.dist.shape).toEqual([3, 10]);
-      const p = plain.apply(x, { training: true, rng: new Rng(6) }) as tf.Tensor2D;
-      expect(p.shape).toEqual([3, 10]);
-      tf.dispose([mean, both.cls, both.dist, train.cls, train.dist, p]);
-      expect(tf.memory().numTensors).toBe(before);
-      x.dispose();
-    });
-
-    it('applies seeded per-sample drop path only while training, and needs an rng for it', () => {
-      const x = randomImages(new Rng(2), 4, 32);
-      const run = (seed: number) => tf.tidy(() => (model.apply(x, { training: true, rng: new Rng(seed) }) as DistilledLogits).cls.dataSync());
-      const evalBoth = model.apply(x, { training: false, returnBoth: true }) as DistilledLogits;
-      const seven = run(7);
-      expect(maxAbsDiff(seven, run(7))).toBe(0);
-      expect(maxAbsDiff(seven, run(8))).toBeGreaterThan(1e-4);
-      expect(maxAbsDiff(seven, evalBoth.cls.dataSync())).toBeGreaterThan(1e-4);
-      expect(() => tf.tidy(() => void model.apply(x, { training: true }))).toThrow(ConfigError);
-      tf.dispose([x, evalBoth.cls, evalBoth.dist]);
-    });
-
-    it('rejects images of the wrong size or layout', () => {
-      expect(() => tf.tidy(() => void model.apply(tf.zeros([1, 3, 32, 32]) as tf.Tensor4D, { training: false }))).toThrow(ShapeError);
-      expect(() => tf.tidy(() => void model.apply(tf.zeros([1, 48, 48, 3]) as tf.Tensor4D, { training: false }))).toThrow(/images/);
-    });
-
-    it('leaves tf.memory().numTensors unchanged across SGD training steps inside tf.tidy', () => {
-      const m = createModel('deit_micro_distilled_patch4_32', { seed: 1, dropPathRate: 0.1 });
-      const rng = new Rng(3);
-      const x = randomImages(rng, 4, 32);
-      const labels = tf.oneHot(tf.tensor1d([0, 3, 7, 9], 'int32'), 10);
-      const opt = tf.train.sgd(0.05);
-      const vars = [...m.trainableVariables().values()];
-      const step = (): number =>
-        tf.tidy(() => {
-          const { value, grads } = tf.variableGrads(() => {
-            const out = m.apply(x, { training: true, rng }) as DistilledLogits;
-            return tf.add(tf.losses.softmaxCrossEntropy(labels, out.cls), tf.losses.softmaxCrossEntropy(labels, out.dist)) as tf.Scalar;
-          }, vars);
-          opt.applyGradients(grads);
-          return value.dataSync()[0]!;
-        });
-      const first = step();
-      const before = tf.memory().numTensors;
-      let last = first;
-      for (let i = 0; i < 2; i++) last = step();
-      expect(tf.memory().numTensors).toBe(before);
-      expect(last).toBeLessThan(first);
-      tf.dispose([x, labels]);
-      opt.dispose();
-      m.dispose();
-    });
+describeOnBackends('DeiT forward contract', () => {
+  let model: DeiT;
+  let plain: DeiT;
+  beforeAll(() => {
+    model = createModel('deit_micro_distilled_patch4_32', { weights: WEIGHTS, dropPathRate: 0.5 });
+    plain = createModel('deit_micro_patch4_32', { weights: fixture('deit_micro_patch4_32.safetensors') });
   });
-}
+  afterAll(() => {
+    model.dispose();
+    plain.dispose();
+  });
+
+  it('returns the mean of the heads in eval, both heads in training or on request; plain returns one head', () => {
+    const x = randomImages(new Rng(1), 3, 32);
+    const before = tf.memory().numTensors;
+    const mean = model.apply(x, { training: false }) as tf.Tensor2D;
+    const both = model.apply(x, { training: false, returnBoth: true }) as DistilledLogits;
+    expect(mean.shape).toEqual([3, 10]);
+    const avg = tf.tidy(() => tf.div(tf.add(both.cls, both.dist), 2).dataSync());
+    expect(maxAbsDiff(mean.dataSync(), avg)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(both.cls.dataSync(), both.dist.dataSync())).toBeGreaterThan(1e-3);
+    const train = model.apply(x, { training: true, rng: new Rng(5) }) as DistilledLogits;
+    expect(train.cls.shape).toEqual([3, 10]);
+    expect(train.dist.shape).toEqual([3, 10]);
+    const p = plain.apply(x, { training: true, rng: new Rng(6) }) as tf.Tensor2D;
+    expect(p.shape).toEqual([3, 10]);
+    tf.dispose([mean, both.cls, both.dist, train.cls, train.dist, p]);
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+  });
+
+  it('applies seeded per-sample drop path only while training, and needs an rng for it', () => {
+    const x = randomImages(new Rng(2), 4, 32);
+    const run = (seed: number) => tf.tidy(() => (model.apply(x, { training: true, rng: new Rng(seed) }) as DistilledLogits).cls.dataSync());
+    const evalBoth = model.apply(x, { training: false, returnBoth: true }) as DistilledLogits;
+    const seven = run(7);
+    expect(maxAbsDiff(seven, run(7))).toBe(0);
+    expect(maxAbsDiff(seven, run(8))).toBeGreaterThan(1e-4);
+    expect(maxAbsDiff(seven, evalBoth.cls.dataSync())).toBeGreaterThan(1e-4);
+    expect(() => tf.tidy(() => void model.apply(x, { training: true }))).toThrow(ConfigError);
+    tf.dispose([x, evalBoth.cls, evalBoth.dist]);
+  });
+
+  it('rejects images of the wrong size or layout', () => {
+    expect(() => tf.tidy(() => void model.apply(tf.zeros([1, 3, 32, 32]) as tf.Tensor4D, { training: false }))).toThrow(ShapeError);
+    expect(() => tf.tidy(() => void model.apply(tf.zeros([1, 48, 48, 3]) as tf.Tensor4D, { training: false }))).toThrow(/images/);
+  });
+
+  it('leaves tf.memory().numTensors unchanged across SGD training steps inside tf.tidy', () => {
+    const m = createModel('deit_micro_distilled_patch4_32', { seed: 1, dropPathRate: 0.1 });
+    const rng = new Rng(3);
+    const x = randomImages(rng, 4, 32);
+    const labels = tf.oneHot(tf.tensor1d([0, 3, 7, 9], 'int32'), 10);
+    const opt = tf.train.sgd(0.05);
+    const vars = [...m.trainableVariables().values()];
+    const step = (): number =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => {
+          const out = m.apply(x, { training: true, rng }) as DistilledLogits;
+          return tf.add(tf.losses.softmaxCrossEntropy(labels, out.cls), tf.losses.softmaxCrossEntropy(labels, out.dist)) as tf.Scalar;
+        }, vars);
+        opt.applyGradients(grads);
+        return value.dataSync()[0]!;
+      });
+    const first = step();
+    const before = tf.memory().numTensors;
+    let last = first;
+    for (let i = 0; i < 2; i++) last = step();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(last).toBeLessThan(first);
+    tf.dispose([x, labels]);
+    opt.dispose();
+    m.dispose();
+  });
+});
 
 describe('DeiT gradients (cpu)', () => {
   beforeAll(async () => {

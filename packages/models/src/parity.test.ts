@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type DistilledLogits, type StateDict, initBackend, maxAbsDiff, nchwToNhwc, readSafetensors, relL2Error, tf, toFloat32 } from '@deitjs/core';
+import { describeOnBackends } from '@deitjs/core/test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeiT } from './deit.js';
 import { createModel } from './registry.js';
@@ -56,60 +57,55 @@ function checkDistilled(label: string, fixtureModel: string, model: DeiT, io: St
   x.dispose();
 }
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`DeiT parity with timm (${backend})`, () => {
-    const models: DeiT[] = [];
-    beforeAll(async () => {
-      await initBackend(backend);
-    });
-    afterAll(() => {
-      for (const m of models) m.dispose();
-    });
-
-    it('deit_micro_distilled_patch4_32: logits, both heads (eval and train), intermediates', () => {
-      const model = createModel('deit_micro_distilled_patch4_32', { weights: fixture('deit_micro_distilled_patch4_32.safetensors'), dropPathRate: 0 });
-      models.push(model);
-      const io = readSafetensors(fixture('deit_micro_distilled_patch4_32.io.safetensors'));
-      checkDistilled(backend, 'deit_micro_distilled_patch4_32', model, io, ['patch_embed', 'pos_drop', 'blocks.0', 'blocks.1', 'norm']);
-    });
-
-    it('deit_micro_patch4_32 (plain): logits and intermediates; one head in train mode too', () => {
-      const model = createModel('deit_micro_patch4_32', { weights: fixture('deit_micro_patch4_32.safetensors'), dropPathRate: 0 });
-      models.push(model);
-      const io = readSafetensors(fixture('deit_micro_patch4_32.io.safetensors'));
-      const x = imagesOf(io);
-      const before = tf.memory().numTensors;
-      const logits = tf.tidy(() => model.predict(x).dataSync());
-      expectClose(backend, 'deit_micro_patch4_32', 'logits', logits, io);
-      const train = tf.tidy(() => (model.apply(x, { training: true }) as tf.Tensor2D).dataSync());
-      expectClose(`${backend} train`, 'deit_micro_patch4_32', 'logits', train, io);
-      const inter = model.forwardIntermediates(x, { training: false });
-      for (const name of ['patch_embed', 'pos_drop', 'blocks.0', 'norm']) {
-        expectClose(backend, 'deit_micro_patch4_32', `out.${name}`, inter.get(name)!.dataSync(), io);
-      }
-      tf.dispose([...inter.values(), x]);
-      expect(tf.memory().numTensors).toBe(before - 1);
-    });
-
-    it('deit_micro_distilled_patch4_32 at 48 px from the {model: ...} .pth, pos_embed resampled the timm way', () => {
-      const warnings: string[] = [];
-      const model = createModel('deit_micro_distilled_patch4_32', {
-        imgSize: 48,
-        weights: fixture('deit_micro_distilled_patch4_32.pth'),
-        dropPathRate: 0,
-        warn: (m) => warnings.push(m),
-      });
-      models.push(model);
-      expect(warnings).toEqual([]);
-      const pos = model.stateDict().get('pos_embed')!;
-      const ref = readSafetensors(fixture('pos_embed_resample.safetensors')).get('timm_resample_12x12')!;
-      expect(pos.shape).toEqual([1, 146, 64]);
-      expect(maxAbsDiff(toFloat32(pos), toFloat32(ref))).toBeLessThan(1e-6);
-      const io = readSafetensors(fixture('deit_micro_distilled_patch4_32_at48.io.safetensors'));
-      checkDistilled(`${backend} at48`, 'deit_micro_distilled_patch4_32_at48', model, io, ['pos_drop']);
-    });
+describeOnBackends('DeiT parity with timm', (backend) => {
+  const models: DeiT[] = [];
+  afterAll(() => {
+    for (const m of models) m.dispose();
   });
-}
+
+  it('deit_micro_distilled_patch4_32: logits, both heads (eval and train), intermediates', () => {
+    const model = createModel('deit_micro_distilled_patch4_32', { weights: fixture('deit_micro_distilled_patch4_32.safetensors'), dropPathRate: 0 });
+    models.push(model);
+    const io = readSafetensors(fixture('deit_micro_distilled_patch4_32.io.safetensors'));
+    checkDistilled(backend, 'deit_micro_distilled_patch4_32', model, io, ['patch_embed', 'pos_drop', 'blocks.0', 'blocks.1', 'norm']);
+  });
+
+  it('deit_micro_patch4_32 (plain): logits and intermediates; one head in train mode too', () => {
+    const model = createModel('deit_micro_patch4_32', { weights: fixture('deit_micro_patch4_32.safetensors'), dropPathRate: 0 });
+    models.push(model);
+    const io = readSafetensors(fixture('deit_micro_patch4_32.io.safetensors'));
+    const x = imagesOf(io);
+    const before = tf.memory().numTensors;
+    const logits = tf.tidy(() => model.predict(x).dataSync());
+    expectClose(backend, 'deit_micro_patch4_32', 'logits', logits, io);
+    const train = tf.tidy(() => (model.apply(x, { training: true }) as tf.Tensor2D).dataSync());
+    expectClose(`${backend} train`, 'deit_micro_patch4_32', 'logits', train, io);
+    const inter = model.forwardIntermediates(x, { training: false });
+    for (const name of ['patch_embed', 'pos_drop', 'blocks.0', 'norm']) {
+      expectClose(backend, 'deit_micro_patch4_32', `out.${name}`, inter.get(name)!.dataSync(), io);
+    }
+    tf.dispose([...inter.values(), x]);
+    expect(tf.memory().numTensors).toBe(before - 1);
+  });
+
+  it('deit_micro_distilled_patch4_32 at 48 px from the {model: ...} .pth, pos_embed resampled the timm way', () => {
+    const warnings: string[] = [];
+    const model = createModel('deit_micro_distilled_patch4_32', {
+      imgSize: 48,
+      weights: fixture('deit_micro_distilled_patch4_32.pth'),
+      dropPathRate: 0,
+      warn: (m) => warnings.push(m),
+    });
+    models.push(model);
+    expect(warnings).toEqual([]);
+    const pos = model.stateDict().get('pos_embed')!;
+    const ref = readSafetensors(fixture('pos_embed_resample.safetensors')).get('timm_resample_12x12')!;
+    expect(pos.shape).toEqual([1, 146, 64]);
+    expect(maxAbsDiff(toFloat32(pos), toFloat32(ref))).toBeLessThan(1e-6);
+    const io = readSafetensors(fixture('deit_micro_distilled_patch4_32_at48.io.safetensors'));
+    checkDistilled(`${backend} at48`, 'deit_micro_distilled_patch4_32_at48', model, io, ['pos_drop']);
+  });
+});
 
 describe('DeiT weights from .pth (wasm)', () => {
   const models: DeiT[] = [];
