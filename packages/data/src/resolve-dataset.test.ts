@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigError } from '@deitjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDataset } from './dataset-spec.js';
-import { MNIST_DEFAULTS, detectDataSetKind, resolveDataset } from './resolve-dataset.js';
+import { MNIST_DEFAULTS, type ResolveDatasetOptions, detectDataSetKind, resolveDataset } from './resolve-dataset.js';
 
 let dir: string;
 
@@ -17,15 +17,10 @@ function tree(name: string, folders: string[], files: string[] = []): string {
   return root;
 }
 
-/** The ConfigError `fn` throws. */
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  throw new Error('no ConfigError thrown');
+/** Asserts that resolving `o` throws a ConfigError whose message (`<option>: ...`) matches `message`. */
+function refuses(o: ResolveDatasetOptions, message: RegExp): void {
+  expect(() => resolveDataset(o)).toThrow(ConfigError);
+  expect(() => resolveDataset(o)).toThrow(message);
 }
 
 beforeAll(() => {
@@ -74,17 +69,15 @@ describe('resolveDataset: ImageFolder', () => {
   it('evaluates a folder of class folders itself, but does not train on it', () => {
     const classes = tree('classes', ['cat', 'dog']);
     expect(resolveDataset({ data: classes, split: 'test' }).root).toBe(classes);
-    const err = configError(() => resolveDataset({ data: classes, split: 'train' }));
-    expect(err.option).toBe('--data');
-    expect(err.message).toMatch(/classes has no train folder/);
+    refuses({ data: classes, split: 'train' }, /^--data: .*classes has no train folder/);
   });
 
   it('refuses a root with train/ but no held-out folder, and a folder without class folders', () => {
     const trainOnly = tree('train-only', ['train/cat']);
     expect(resolveDataset({ data: trainOnly, split: 'train' }).root).toBe(join(trainOnly, 'train'));
-    expect(configError(() => resolveDataset({ data: trainOnly, split: 'test' })).message).toMatch(/train-only has train\/ but no val, test, validation folder/);
+    refuses({ data: trainOnly, split: 'test' }, /train-only has train\/ but no val, test, validation folder/);
     const empty = tree('empty', [], ['notes.txt']);
-    expect(configError(() => resolveDataset({ data: empty, split: 'test' })).message).toMatch(/empty has no class folders/);
+    refuses({ data: empty, split: 'test' }, /empty has no class folders/);
   });
 });
 
@@ -113,26 +106,24 @@ describe('resolveDataset: CIFAR', () => {
     expect(detectDataSetKind(t100)).toBe('cifar100');
     expect(createDataset(resolveDataset({ data: t10, split: 'test' }).spec).length).toBe(1);
     expect(resolveDataset({ data: t100, split: 'test' }).kind).toBe('cifar100');
-    expect(configError(() => resolveDataset({ data: t10, split: 'train' })).message).toMatch(/t10 has no data_batch_1\.bin, .*data_batch_5\.bin \(the cifar10 train split\)/);
-    expect(configError(() => resolveDataset({ data: t100, split: 'train' })).message).toMatch(/t100 has no train\.bin \(the cifar100 train split\)/);
+    refuses({ data: t10, split: 'train' }, /t10 has no data_batch_1\.bin, .*data_batch_5\.bin \(the cifar10 train split\)/);
+    refuses({ data: t100, split: 'train' }, /t100 has no train\.bin \(the cifar100 train split\)/);
   });
 
   it('takes an explicit data set kind over detection', () => {
     const c10 = tree('c10-explicit', ['cat'], cifar10);
     expect(resolveDataset({ data: c10, split: 'test', dataSet: 'imagefolder' }).kind).toBe('imagefolder');
-    expect(configError(() => resolveDataset({ data: c10, split: 'test', dataSet: 'cifar100' })).message).toMatch(/has no test\.bin/);
+    refuses({ data: c10, split: 'test', dataSet: 'cifar100' }, /has no test\.bin/);
   });
 });
 
 describe('resolveDataset: errors', () => {
   it('names the option for a missing path and for a file', () => {
-    const missing = configError(() => resolveDataset({ data: join(dir, 'no-such'), split: 'test' }));
-    expect(missing.option).toBe('--data');
-    expect(missing.message).toMatch(/^--data: .*no-such does not exist \(give an ImageFolder root, a CIFAR folder or 'mnist'\)$/);
+    refuses({ data: join(dir, 'no-such'), split: 'test' }, /^--data: .*no-such does not exist \(give an ImageFolder root, a CIFAR folder or 'mnist'\)$/);
     const file = join(dir, 'a-file.bin');
     writeFileSync(file, '');
-    expect(configError(() => resolveDataset({ data: file, split: 'train' })).message).toMatch(/a-file\.bin is not a folder$/);
-    expect(configError(() => resolveDataset({ data: file, split: 'train', dataSet: 'cifar10' })).message).toMatch(/is not a folder$/);
-    expect(configError(() => resolveDataset({ data: join(dir, 'x'), split: 'test', option: 'data' })).option).toBe('data');
+    refuses({ data: file, split: 'train' }, /a-file\.bin is not a folder$/);
+    refuses({ data: file, split: 'train', dataSet: 'cifar10' }, /is not a folder$/);
+    refuses({ data: join(dir, 'x'), split: 'test', option: 'data' }, /^data: /);
   });
 });
