@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, initBackend, ShapeError, tf } from '@deitjs/core';
+import { describeOnBackends } from '@deitjs/core/test';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatasetError } from './dataset-error.js';
@@ -51,56 +52,50 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`DataLoader on ${backend}`, () => {
-    beforeAll(async () => {
-      await initBackend(backend);
-    });
-
-    it('yields NHWC float32 images with int32 labels; dropLast and batchesPerEpoch agree; no tensors leak', async () => {
-      const before = tf.memory().numTensors;
-      const loader = new DataLoader({ dataset: synth, transform: train, batchSize: 8, seed: 1 });
-      expect(loader.batchesPerEpoch()).toBe(4);
-      const got = await collect(loader, 0);
-      expect(got.shapes).toEqual([
-        [8, 16, 16, 3, 8],
-        [8, 16, 16, 3, 8],
-        [8, 16, 16, 3, 8],
-        [2, 16, 16, 3, 2],
-      ]);
-      expect(new Set(got.dtypes)).toEqual(new Set(['float32/int32']));
-      expect(got.indices.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 26 }, (_, i) => i));
-      expect(got.targets.flat()).toEqual(got.indices.flat().map((i) => i % 4));
-      const all = got.images.flatMap((a) => Array.from(a));
-      expect(Math.min(...all)).toBeGreaterThan(-6);
-      expect(Math.max(...all)).toBeLessThan(6);
-      const dl = new DataLoader({ dataset: synth, transform: train, batchSize: 8, seed: 1, dropLast: true });
-      expect(dl.batchesPerEpoch()).toBe(3);
-      expect((await collect(dl, 0)).shapes.length).toBe(3);
-      expect(tf.memory().numTensors).toBe(before);
-    });
-
-    it('is deterministic per seed; epochs and seeds differ', async () => {
-      const mk = (seed: number): DataLoader => new DataLoader({ dataset: synth, transform: train, batchSize: 8, seed });
-      const a = await collect(mk(5), 2);
-      expect(await collect(mk(5), 2)).toEqual(a);
-      expect((await collect(mk(5), 3)).indices).not.toEqual(a.indices);
-      expect((await collect(mk(6), 2)).images[0]).not.toEqual(a.images[0]);
-      const eval_ = new DataLoader({ dataset: synth, transform: { kind: 'eval', size: 16 }, batchSize: 10, shuffle: false });
-      expect((await collect(eval_, 0)).indices[0]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    });
-
-    it('Mixup/CutMix gives float32 soft targets [B, classes] whose rows sum to 1', async () => {
-      const loader = new DataLoader({ dataset: synth, transform: train, batchSize: 6, seed: 2, dropLast: true, mixup: {} });
-      const got = await collect(loader, 0);
-      expect(got.shapes[0]).toEqual([6, 16, 16, 3, 6, 4]);
-      expect(got.dtypes[0]).toBe('float32/float32');
-      for (const t of got.targets) {
-        for (let r = 0; r < t.length / 4; r++) expect(t.slice(4 * r, 4 * r + 4).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
-      }
-    });
+describeOnBackends('DataLoader', () => {
+  it('yields NHWC float32 images with int32 labels; dropLast and batchesPerEpoch agree; no tensors leak', async () => {
+    const before = tf.memory().numTensors;
+    const loader = new DataLoader({ dataset: synth, transform: train, batchSize: 8, seed: 1 });
+    expect(loader.batchesPerEpoch()).toBe(4);
+    const got = await collect(loader, 0);
+    expect(got.shapes).toEqual([
+      [8, 16, 16, 3, 8],
+      [8, 16, 16, 3, 8],
+      [8, 16, 16, 3, 8],
+      [2, 16, 16, 3, 2],
+    ]);
+    expect(new Set(got.dtypes)).toEqual(new Set(['float32/int32']));
+    expect(got.indices.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 26 }, (_, i) => i));
+    expect(got.targets.flat()).toEqual(got.indices.flat().map((i) => i % 4));
+    const all = got.images.flatMap((a) => Array.from(a));
+    expect(Math.min(...all)).toBeGreaterThan(-6);
+    expect(Math.max(...all)).toBeLessThan(6);
+    const dl = new DataLoader({ dataset: synth, transform: train, batchSize: 8, seed: 1, dropLast: true });
+    expect(dl.batchesPerEpoch()).toBe(3);
+    expect((await collect(dl, 0)).shapes.length).toBe(3);
+    expect(tf.memory().numTensors).toBe(before);
   });
-}
+
+  it('is deterministic per seed; epochs and seeds differ', async () => {
+    const mk = (seed: number): DataLoader => new DataLoader({ dataset: synth, transform: train, batchSize: 8, seed });
+    const a = await collect(mk(5), 2);
+    expect(await collect(mk(5), 2)).toEqual(a);
+    expect((await collect(mk(5), 3)).indices).not.toEqual(a.indices);
+    expect((await collect(mk(6), 2)).images[0]).not.toEqual(a.images[0]);
+    const eval_ = new DataLoader({ dataset: synth, transform: { kind: 'eval', size: 16 }, batchSize: 10, shuffle: false });
+    expect((await collect(eval_, 0)).indices[0]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('Mixup/CutMix gives float32 soft targets [B, classes] whose rows sum to 1', async () => {
+    const loader = new DataLoader({ dataset: synth, transform: train, batchSize: 6, seed: 2, dropLast: true, mixup: {} });
+    const got = await collect(loader, 0);
+    expect(got.shapes[0]).toEqual([6, 16, 16, 3, 6, 4]);
+    expect(got.dtypes[0]).toBe('float32/float32');
+    for (const t of got.targets) {
+      for (let r = 0; r < t.length / 4; r++) expect(t.slice(4 * r, 4 * r + 4).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    }
+  });
+});
 
 describe('DataLoader with worker threads', () => {
   beforeAll(async () => {
