@@ -2,3 +2,4 @@
 export { ParamBag, TinyMlp, type TinyMlpOptions, snapshot, teacherOf } from './models.js';
 export { ArraySource, SyntheticSource, type SyntheticOptions } from './sources.js';
 export { type LossParts, crossEntropy, testLoss, testLossWithParts } from './losses.js';
+export { base, data, removeTempDirs, resumable, student, tempDir } from './runs.js';
