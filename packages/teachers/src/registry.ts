@@ -54,28 +54,23 @@ interface Entry extends Pick<TeacherArchitecture, 'name' | 'family' | 'descripti
 const resnetCfg = (tag: string): Readonly<PretrainedCfg> =>
   makePretrainedCfg({ tag, size: 224, cropPct: 0.95, interpolation: 'bicubic', firstConv: 'conv1', classifier: ['fc'] });
 
-// timm's default tag of each regnety (the first in timm regnet.py's table) and its crop ratio (`_cfg` 0.95, pycls
-// 0.875, torchvision v2 0.965; all bicubic). regnety_160: deit's teacher weights `deit_in1k` (timm's default,
-// `sw_in12k_ft_in1k`, has the same values).
-const REGNETY_TAGS: Record<string, [string, number]> = {
-  regnety_002: ['pycls_in1k', 0.875],
-  regnety_004: ['tv2_in1k', 0.965],
-  regnety_006: ['pycls_in1k', 0.875],
-  regnety_008: ['pycls_in1k', 0.875],
-  regnety_016: ['tv2_in1k', 0.965],
-  regnety_032: ['ra_in1k', 0.95],
-  regnety_040: ['ra3_in1k', 0.95],
-  regnety_064: ['ra3_in1k', 0.95],
-  regnety_080: ['ra3_in1k', 0.95],
-  regnety_120: ['sw_in12k_ft_in1k', 0.95],
-  regnety_160: ['deit_in1k', 0.95],
-  regnety_320: ['tv2_in1k', 0.965],
-};
+// timm's default tag of each regnety (the first in timm regnet.py's table); regnety_160: deit's teacher weights
+// `deit_in1k` (timm's default, `sw_in12k_ft_in1k`, has the same values).
+const REGNETY_TAGS: Array<[string, string[]]> = [
+  ['pycls_in1k', ['regnety_002', 'regnety_006', 'regnety_008']],
+  ['tv2_in1k', ['regnety_004', 'regnety_016', 'regnety_320']],
+  ['ra_in1k', ['regnety_032']],
+  ['ra3_in1k', ['regnety_040', 'regnety_064', 'regnety_080']],
+  ['sw_in12k_ft_in1k', ['regnety_120']],
+  ['deit_in1k', ['regnety_160']],
+];
+// Crop ratio by tag: timm's `_cfgpyc` 0.875 and `_cfgtv2` 0.965; its `_cfg` (timm-trained) 0.95. All bicubic.
+const REGNET_CROP: Record<string, number> = { pycls_in1k: 0.875, tv2_in1k: 0.965 };
 
 function regnetCfg(name: string): Readonly<PretrainedCfg> {
-  const t = REGNETY_TAGS[name];
-  if (t === undefined) throw new ConfigError('teacher', `no pretrained configuration for "${name}"`);
-  return makePretrainedCfg({ tag: t[0], size: 224, cropPct: t[1], interpolation: 'bicubic', firstConv: 'stem.conv', classifier: ['head.fc'] });
+  const tag = REGNETY_TAGS.find(([, names]) => names.includes(name))?.[0];
+  if (tag === undefined) throw new ConfigError('teacher', `no pretrained configuration for "${name}"`);
+  return makePretrainedCfg({ tag, size: 224, cropPct: REGNET_CROP[tag] ?? 0.95, interpolation: 'bicubic', firstConv: 'stem.conv', classifier: ['head.fc'] });
 }
 
 // deitjs's own small-image and fixture CNNs have no timm weights: ImageNet mean/std, no crop, 10 classes.
