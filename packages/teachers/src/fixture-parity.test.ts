@@ -1,11 +1,12 @@
-import { initBackend, tf } from '@deitjs/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { tf } from '@deitjs/core';
+import { describeOnBackends } from '@deitjs/core/test';
+import { expect, it } from 'vitest';
 import { toTimmNames } from './checkpoint-names.js';
 import type { ConvNet } from './convnet.js';
 import { RegNet } from './regnet.js';
 import { ResNet } from './resnet.js';
 import { maxAbsDiff } from '@deitjs/core';
-import { REL_TOL, compareWithFixture, fixtureInputs, manifestCheck, readFixture, toNhwcData } from './test-fixtures.js';
+import { REL_TOL, compareWithFixture, fixtureInputs, manifestCheck, readFixture, toNhwcData } from './test/fixtures.js';
 
 const TINY_REGNET = { depth: 5, w0: 8, wa: 10, wm: 2, groupSize: 8, seRatio: 0.25 };
 const basic = () => new ResNet({ block: 'basic', depths: [1, 1, 1, 1], channels: [64, 8, 16, 32], stem: 'imagenet', stemWidth: 64 }, { numClasses: 10 });
@@ -26,36 +27,31 @@ const CASES: Array<{ name: string; build: () => ConvNet; outName: (k: string) =>
   { name: 'tv_regnet_y_tiny', build: () => new RegNet(TINY_REGNET, { numClasses: 10 }), outName: tvRegNetOut },
 ];
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`fixture parity (${backend})`, () => {
-    beforeAll(async () => {
-      await initBackend(backend);
+describeOnBackends('fixture parity', (backend) => {
+  for (const c of CASES) {
+    it(`${c.name}: logits and intermediates match PyTorch (rel L2 ≤ ${REL_TOL})`, () => {
+      const model = c.build();
+      model.loadStateDict(toTimmNames(readFixture(`${c.name}.safetensors`)), { source: c.name });
+      const io = readFixture(`${c.name}.io.safetensors`);
+      const before = tf.memory().numTensors;
+      compareWithFixture(model, io, `${backend} ${c.name}`, c.outName, c.name);
+      expect(tf.memory().numTensors).toBe(before);
+      model.dispose();
     });
-    for (const c of CASES) {
-      it(`${c.name}: logits and intermediates match PyTorch (rel L2 ≤ ${REL_TOL})`, () => {
-        const model = c.build();
-        model.loadStateDict(toTimmNames(readFixture(`${c.name}.safetensors`)), { source: c.name });
-        const io = readFixture(`${c.name}.io.safetensors`);
-        const before = tf.memory().numTensors;
-        compareWithFixture(model, io, `${backend} ${c.name}`, c.outName, c.name);
-        expect(tf.memory().numTensors).toBe(before);
-        model.dispose();
-      });
 
-      it(`${c.name}: training-mode BatchNorm (batch statistics) moves the logits as far as in PyTorch`, () => {
-        const model = c.build();
-        model.loadStateDict(toTimmNames(readFixture(`${c.name}.safetensors`)), { source: c.name });
-        const io = readFixture(`${c.name}.io.safetensors`);
-        const x = fixtureInputs(io);
-        const train = model.apply(x, { training: true });
-        // PyTorch's figure: max |logits(model.train()) − logits(model.eval())| on the same inputs.
-        const ours = maxAbsDiff(train.dataSync(), toNhwcData(io.get('logits')!));
-        const theirs = manifestCheck(c.name, 'logits_max_abs_diff_if_bn_in_train_mode')!;
-        console.log(`${backend} ${c.name} train-mode shift: ${ours.toFixed(6)} vs PyTorch ${theirs.toFixed(6)}`);
-        expect(Math.abs(ours - theirs)).toBeLessThan(1e-4 + 1e-4 * theirs);
-        tf.dispose([x, train]);
-        model.dispose();
-      });
-    }
-  });
-}
+    it(`${c.name}: training-mode BatchNorm (batch statistics) moves the logits as far as in PyTorch`, () => {
+      const model = c.build();
+      model.loadStateDict(toTimmNames(readFixture(`${c.name}.safetensors`)), { source: c.name });
+      const io = readFixture(`${c.name}.io.safetensors`);
+      const x = fixtureInputs(io);
+      const train = model.apply(x, { training: true });
+      // PyTorch's figure: max |logits(model.train()) − logits(model.eval())| on the same inputs.
+      const ours = maxAbsDiff(train.dataSync(), toNhwcData(io.get('logits')!));
+      const theirs = manifestCheck(c.name, 'logits_max_abs_diff_if_bn_in_train_mode')!;
+      console.log(`${backend} ${c.name} train-mode shift: ${ours.toFixed(6)} vs PyTorch ${theirs.toFixed(6)}`);
+      expect(Math.abs(ours - theirs)).toBeLessThan(1e-4 + 1e-4 * theirs);
+      tf.dispose([x, train]);
+      model.dispose();
+    });
+  }
+});

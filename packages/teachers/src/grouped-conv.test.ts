@@ -1,5 +1,6 @@
-import { Rng, initBackend, relL2Error, tf } from '@deitjs/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { Rng, relL2Error, tf } from '@deitjs/core';
+import { describeOnBackends } from '@deitjs/core/test';
+import { expect, it } from 'vitest';
 import { groupedConv2d } from './grouped-conv.js';
 
 /** Float64 reference: PyTorch grouped conv (symmetric zero padding) on NHWC data, filter [k, k, cin/g, cout]. */
@@ -35,45 +36,40 @@ const CASES = [
   { xs: [1, 9, 9, 3], k: 7, cout: 4, stride: 2, pad: 3, groups: 1 },
 ];
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`groupedConv2d (${backend})`, () => {
-    beforeAll(async () => {
-      await initBackend(backend);
+describeOnBackends('groupedConv2d', (backend) => {
+  for (const c of CASES) {
+    it(`matches a float64 PyTorch-semantics reference: x [${c.xs}] k ${c.k} stride ${c.stride} groups ${c.groups}`, () => {
+      const rng = new Rng(7);
+      const xd = Float32Array.from({ length: c.xs.reduce((a, b) => a * b, 1) }, () => rng.normal());
+      const wd = Float32Array.from({ length: c.k * c.k * (c.xs[3]! / c.groups) * c.cout }, () => rng.normal());
+      const want = referenceConv(xd, c.xs, wd, c.k, c.cout, c.stride, c.pad, c.groups);
+      const x = tf.tensor4d(xd, c.xs as [number, number, number, number]);
+      const w = tf.tensor4d(wd, [c.k, c.k, c.xs[3]! / c.groups, c.cout]);
+      const before = tf.memory().numTensors;
+      for (const strategy of ['split', 'dense'] as const) {
+        const y = groupedConv2d(x, w, { stride: c.stride, padding: c.pad, groups: c.groups, strategy });
+        const rel = relL2Error(y.dataSync(), want);
+        console.log(`${backend} grouped conv ${strategy} x [${c.xs}] g ${c.groups}: rel L2 ${rel.toExponential(2)}`);
+        expect(rel).toBeLessThan(1e-6);
+        y.dispose();
+      }
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([x, w]);
     });
-    for (const c of CASES) {
-      it(`matches a float64 PyTorch-semantics reference: x [${c.xs}] k ${c.k} stride ${c.stride} groups ${c.groups}`, () => {
-        const rng = new Rng(7);
-        const xd = Float32Array.from({ length: c.xs.reduce((a, b) => a * b, 1) }, () => rng.normal());
-        const wd = Float32Array.from({ length: c.k * c.k * (c.xs[3]! / c.groups) * c.cout }, () => rng.normal());
-        const want = referenceConv(xd, c.xs, wd, c.k, c.cout, c.stride, c.pad, c.groups);
-        const x = tf.tensor4d(xd, c.xs as [number, number, number, number]);
-        const w = tf.tensor4d(wd, [c.k, c.k, c.xs[3]! / c.groups, c.cout]);
-        const before = tf.memory().numTensors;
-        for (const strategy of ['split', 'dense'] as const) {
-          const y = groupedConv2d(x, w, { stride: c.stride, padding: c.pad, groups: c.groups, strategy });
-          const rel = relL2Error(y.dataSync(), want);
-          console.log(`${backend} grouped conv ${strategy} x [${c.xs}] g ${c.groups}: rel L2 ${rel.toExponential(2)}`);
-          expect(rel).toBeLessThan(1e-6);
-          y.dispose();
-        }
-        expect(tf.memory().numTensors).toBe(before);
-        tf.dispose([x, w]);
-      });
-    }
+  }
 
-    it('split and dense give the same filter and input gradients', () => {
-      const rng = new Rng(3);
-      const x = tf.tensor4d(Float32Array.from({ length: 2 * 6 * 6 * 8 }, () => rng.normal()), [2, 6, 6, 8]);
-      const w = tf.tensor4d(Float32Array.from({ length: 9 * 2 * 8 }, () => rng.normal()), [3, 3, 2, 8]);
-      const grads = (strategy: 'split' | 'dense') =>
-        tf.grads((xx: tf.Tensor, ww: tf.Tensor) =>
-          tf.sum(tf.square(groupedConv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, { stride: 2, padding: 1, groups: 4, strategy, bias: tf.ones([8]), relu: true }))),
-        )([x, w]);
-      const [dxs, dws] = grads('split');
-      const [dxd, dwd] = grads('dense');
-      expect(relL2Error(dws!.dataSync(), dwd!.dataSync())).toBeLessThan(1e-5);
-      expect(relL2Error(dxs!.dataSync(), dxd!.dataSync())).toBeLessThan(1e-5);
-      tf.dispose([x, w, dxs!, dws!, dxd!, dwd!]);
-    });
+  it('split and dense give the same filter and input gradients', () => {
+    const rng = new Rng(3);
+    const x = tf.tensor4d(Float32Array.from({ length: 2 * 6 * 6 * 8 }, () => rng.normal()), [2, 6, 6, 8]);
+    const w = tf.tensor4d(Float32Array.from({ length: 9 * 2 * 8 }, () => rng.normal()), [3, 3, 2, 8]);
+    const grads = (strategy: 'split' | 'dense') =>
+      tf.grads((xx: tf.Tensor, ww: tf.Tensor) =>
+        tf.sum(tf.square(groupedConv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, { stride: 2, padding: 1, groups: 4, strategy, bias: tf.ones([8]), relu: true }))),
+      )([x, w]);
+    const [dxs, dws] = grads('split');
+    const [dxd, dwd] = grads('dense');
+    expect(relL2Error(dws!.dataSync(), dwd!.dataSync())).toBeLessThan(1e-5);
+    expect(relL2Error(dxs!.dataSync(), dxd!.dataSync())).toBeLessThan(1e-5);
+    tf.dispose([x, w, dxs!, dws!, dxd!, dwd!]);
   });
-}
+});

@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type HostTensor, type StateDict, maxAbsDiff, nchwToNhwc, readSafetensors, relL2Error, tf, toFloat32 } from '@deitjs/core';
 import { expect } from 'vitest';
-import type { ConvNet } from './convnet.js';
+import type { ConvNet } from '../convnet.js';
 
 /** Absolute path of a file in the repo's `fixtures/` folder. */
 export function fixturePath(name: string): string {
-  return fileURLToPath(new URL(`../../../fixtures/${name}`, import.meta.url));
+  return fileURLToPath(new URL(`../../../../fixtures/${name}`, import.meta.url));
 }
 
 /** Reads a fixture safetensors file. */
