@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LossFn, initBackend, tf } from '@deitjs/core';
+import { RUN_FILES, readJsonLines } from '@deitjs/run';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpointState } from './checkpoint.js';
-import { readJsonLines } from './metrics-log.js';
 import { NonFiniteLossError } from './non-finite-loss-error.js';
-import { RUN_FILES } from './run-files.js';
 import { removeTempDirs, resumable, tempDir, testLoss } from './test/index.js';
 
 afterAll(removeTempDirs);

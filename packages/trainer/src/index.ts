@@ -7,7 +7,6 @@ export { torchAdamWState } from './torch-optimizer-state.js';
 export { type TeacherCache, type TeacherOutputsOptions, teacherOutputs } from './teacher-outputs.js';
 export { type TopK, type TeacherAgreement, type EvalMetrics, type EvaluateOptions, evaluate } from './evaluate.js';
 export { type TrainingState, CHECKPOINT_STATE_KEY, saveCheckpoint, loadCheckpoint, readCheckpointState } from './checkpoint.js';
-export { appendJsonLine, readJsonLines, filterJsonLines } from './metrics-log.js';
 export { type ProgressStream, type ProgressOptions, type ProgressStep, type ProgressEpoch, Progress, formatDuration } from './progress.js';
 export { NonFiniteLossError } from './non-finite-loss-error.js';
 export type { Student } from './student.js';
@@ -16,5 +15,4 @@ export { type DataParallelOptions, DataParallel, ReplicaError, splitSizes } from
 export { type Replica, type ReplicaFactory, serveReplica } from './replica.js';
 export type { StepInfo, EpochRecord, TrainerHooks } from './trainer-hooks.js';
 export type { TrainerOptions } from './trainer-options.js';
-export { RUN_FILES } from './run-files.js';
 export { type RunResult, Trainer } from './trainer.js';

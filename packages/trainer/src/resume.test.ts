@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { initBackend, maxAbsDiff } from '@deitjs/core';
+import { RUN_FILES, readJsonLines } from '@deitjs/run';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpointState } from './checkpoint.js';
-import { readJsonLines } from './metrics-log.js';
-import { RUN_FILES } from './run-files.js';
 import { removeTempDirs, resumable, snapshot, tempDir } from './test/index.js';
 import type { EpochRecord } from './trainer-hooks.js';
 

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { initBackend, readSafetensors } from '@deitjs/core';
+import { RUN_FILES, readJsonLines } from '@deitjs/run';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpointState } from './checkpoint.js';
-import { readJsonLines } from './metrics-log.js';
-import { RUN_FILES } from './run-files.js';
 import { base, removeTempDirs, resumable, snapshot, student, tempDir } from './test/index.js';
 import { Trainer } from './trainer.js';
 

@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSafetensors } from '@deitjs/core';
+import { RUN_FILES, appendJsonLine, filterJsonLines } from '@deitjs/run';
 import { type CheckpointParts, type TrainingState, saveCheckpoint } from './checkpoint.js';
-import { appendJsonLine, filterJsonLines } from './metrics-log.js';
-import { RUN_FILES } from './run-files.js';
 import type { EpochRecord } from './trainer-hooks.js';
+
+/** The run-directory files the trainer writes (names from `@deitjs/run`'s `RUN_FILES`). */
+export type TrainerRunFile = 'model' | 'modelEma' | 'last' | 'best' | 'metrics';
 
 /** Everything the trainer writes into its run directory (all atomic); with no directory, nothing is written. */
 export class RunDirectory {
@@ -12,7 +14,7 @@ export class RunDirectory {
   constructor(readonly dir: string | undefined) {}
 
   /** Path of one of the run's files, or undefined without a run directory. */
-  file(name: keyof typeof RUN_FILES): string | undefined {
+  file(name: TrainerRunFile): string | undefined {
     return this.dir === undefined ? undefined : join(this.dir, RUN_FILES[name]);
   }
 

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { initBackend } from '@deitjs/core';
+import { RUN_FILES } from '@deitjs/run';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpointState } from './checkpoint.js';
-import { RUN_FILES } from './run-files.js';
 import { removeTempDirs, resumable, tempDir } from './test/index.js';
 
 afterAll(removeTempDirs);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { CheckpointError, ConfigError, StateDictMismatchError, initBackend, maxAbsDiff, tf } from '@deitjs/core';
+import { RUN_FILES } from '@deitjs/run';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RUN_FILES } from './run-files.js';
 import { base, data, removeTempDirs, snapshot, student, teacherOf, tempDir, testLossWithParts } from './test/index.js';
 import { Trainer } from './trainer.js';
 import type { EpochRecord, StepInfo } from './trainer-hooks.js';
