@@ -4,8 +4,5 @@ export { type Command, type CommandArgs, type CommandOptions, useBackend } from 
 export { formatTable, formatCount } from './table.js';
 export { inspectCheckpoint, type InspectReport, type InspectedTensor } from './commands/inspect.js';
 export type { AccuracyReport } from './commands/accuracy.js';
-export { type AnalysisReport, type HeadPercents, ANALYSIS_FILE, ANALYSIS_FORMAT } from './commands/analyze.js';
 export type { BenchReport, PhaseTiming } from './commands/bench.js';
-export { type RunInfo, type RunDataInfo, type RunDescription, RUN_FORMAT, RUN_INFO_FILE, readRunInfo, writeRunInfo, teacherRunDir } from './run-info.js';
 export type { PredictReport, PredictedClass, PredictImagesReport } from './commands/predict.js';
-export { type ReplicaSpec, buildReplica, replicaScript, dataParallelThreads } from './replica-spec.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type Normalization, toFloat32, writeSafetensors } from '@deitjs/core';
 import { createModel } from '@deitjs/models';
 import { createConvNet } from '@deitjs/teachers';
-import type { RunDataInfo } from './run-info.js';
+import type { RunDataInfo } from '@deitjs/run';
 
 /** What {@link makeRun} writes into run.json besides the model. */
 export interface TestRunOptions {

@@ -1,11 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { tf } from '@deitjs/core';
+import { DeitError, tf } from '@deitjs/core';
+import { analyzeRun } from '@deitjs/recipes';
+import { readRunInfo, writeRunReport } from '@deitjs/run';
 import { runTrainingInChild } from './child-run.js';
-import { writeRunReport } from './report.js';
 import { DEFAULT_OPTIONS, type TrainOptions } from './options.js';
 import type { TrainIO } from './io.js';
 import { defaultRunDir, runTraining, type TrainRunResult } from './train-run.js';
@@ -63,35 +62,25 @@ export interface StageResult {
   stage: 'teacher' | 'distilled student' | 'baseline (no distillation)';
   /** The run. */
   run: TrainRunResult;
-  /** cos(cls token, dist token) per layer (`deit-eval analyze`), for the DeiT stages when the analysis ran. */
+  /** cos(cls token, dist token) per layer (the token analysis), for the DeiT stages. */
   cosine?: { name: string; cosine: number }[];
 }
 
-function evalCliPath(): string | null {
-  try {
-    const pkg = createRequire(import.meta.url).resolve('deit-eval/package.json');
-    const cli = join(dirname(pkg), 'dist', 'cli.js');
-    return existsSync(cli) ? cli : null;
-  } catch {
-    return null;
-  }
-}
-
 /**
- * Runs `deit-eval analyze` on a student's run directory (it writes analysis.json there), then rewrites the run's
- * report.html so that it holds the cls/dist analysis plots. Returns the cosine per layer, or undefined when the
- * eval app is not built.
+ * The token analysis of a student's run directory, in this process on the current backend (analysis.json, as
+ * `deit-eval analyze --run DIR` writes it), then the run's report.html rewritten to hold its plots. Returns the
+ * cosine per layer; a run-directory problem is reported and gives undefined, so the other stages' results still print.
  */
-function analyzeStudent(runDir: string, io: TrainIO): { name: string; cosine: number }[] | undefined {
-  const cli = evalCliPath();
-  if (cli === null) return undefined;
-  const r = spawnSync(process.execPath, [cli, 'analyze', '--run', runDir, '--json', '--backend', tf.getBackend()], { encoding: 'utf8', env: { ...process.env, ...io.env } });
-  if (r.status !== 0) {
-    io.stderr.write(`deit-train: analysis of ${runDir} failed: ${(r.stderr ?? '').trim().split('\n').at(-1)}\n`);
+async function analyzeStudent(runDir: string, io: TrainIO): Promise<{ name: string; cosine: number }[] | undefined> {
+  try {
+    const { report } = await analyzeRun(readRunInfo(runDir), { warn: (m) => void io.stderr.write(`deit-train: warning: ${m}\n`) });
+    writeRunReport(runDir);
+    return report.layers.map(({ name, cosine }) => ({ name, cosine }));
+  } catch (err) {
+    if (!(err instanceof DeitError)) throw err;
+    io.stderr.write(`deit-train: analysis of ${runDir} failed: ${err.message}\n`);
     return undefined;
   }
-  writeRunReport(runDir);
-  return (JSON.parse(r.stdout) as { layers: { name: string; cosine: number }[] }).layers.map(({ name, cosine }) => ({ name, cosine }));
 }
 
 function recipeOptions(job: MainJobOptions): TrainOptions {
@@ -182,8 +171,8 @@ export async function runMainJob(job: MainJobOptions, io: TrainIO): Promise<Stag
     baseline = await runTraining(baselineOptions, io);
   }
   out.push({ stage: 'baseline (no distillation)', run: baseline });
-  say('analysis: cos(cls token, dist token) per layer of both students (deit-eval analyze), report.html updated');
-  for (const s of out.slice(1)) s.cosine = analyzeStudent(s.run.runDir, io);
+  say('analysis: cos(cls token, dist token) per layer of both students (analysis.json), report.html updated');
+  for (const s of out.slice(1)) s.cosine = await analyzeStudent(s.run.runDir, io);
   return out;
 }
 

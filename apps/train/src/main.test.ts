@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { initBackend, readSafetensorsHeader, tf } from '@deitjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainIO } from './io.js';
-import { runMainJob } from './main-job.js';
+import { formatMainJobTable, runMainJob } from './main-job.js';
 import { main } from './main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'deit-train-main-'));
@@ -102,5 +102,16 @@ describe('deit-train', () => {
     expect(stages[1]!.run.info.teacherRun).toBe(join(dir, 'job', 'teacher'));
     expect(stages[2]!.run.info.teacherRun).toBeUndefined();
     expect(stages[1]!.run.numParams).toBe(214_996);
+    // The token analysis ran in this process for both students: analysis.json written, report.html plotting it.
+    for (const s of stages.slice(1)) {
+      expect(s.cosine?.map((c) => c.name)).toEqual(['pos_drop', 'blocks.0', 'blocks.1', 'blocks.2', 'blocks.3', 'norm']);
+      const analysis = JSON.parse(readFileSync(join(s.run.runDir, 'analysis.json'), 'utf8'));
+      expect(analysis.layers.map((l: { cosine: number }) => l.cosine)).toEqual(s.cosine!.map((c) => c.cosine));
+      expect(readFileSync(join(s.run.runDir, 'report.html'), 'utf8')).toContain('Cosine similarity of the cls and dist tokens');
+    }
+    // The distilled student is compared with the teacher run it recorded; the baseline has none.
+    expect(JSON.parse(readFileSync(join(stages[1]!.run.runDir, 'analysis.json'), 'utf8')).teacher.run).toBe(join(dir, 'job', 'teacher'));
+    expect(JSON.parse(readFileSync(join(stages[2]!.run.runDir, 'analysis.json'), 'utf8')).teacher).toBeUndefined();
+    expect(formatMainJobTable(stages, 1)).toMatch(/cos\(cls, dist\) of the distilled student: pos_drop -?[\d.]+ → blocks\.0/);
   });
 });

@@ -1,16 +1,15 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, type Module, type Teacher } from '@deitjs/core';
 import { baseCriterion, distillationLoss, type DistillationType } from '@deitjs/losses';
 import { createModel, listModels } from '@deitjs/models';
-import { createConvNet, createTeacher, listTeachers, teacherFromClassifier } from '@deitjs/teachers';
-import { DataParallel, type EvalMetrics, RUN_FILES, type Student, Trainer } from '@deitjs/trainer';
-import { type ReplicaSpec, replicaScript } from 'deit-eval';
+import { type ReplicaSpec, replicaScript, teacherFromRun } from '@deitjs/recipes';
+import { RUN_FORMAT, type RunDescription, writeRunInfo, writeRunReport } from '@deitjs/run';
+import { createConvNet, createTeacher, listTeachers } from '@deitjs/teachers';
+import { DataParallel, type EvalMetrics, type Student, Trainer } from '@deitjs/trainer';
 import { buildRunData } from './data-setup.js';
-import { writeRunReport } from './report.js';
 import type { TrainIO } from './io.js';
 import type { TrainOptions } from './options.js';
-import { type RunDescription, readRunInfo, writeRunInfo } from './run-info.js';
 
 /** What one training run produced. */
 export interface TrainRunResult {
@@ -47,20 +46,6 @@ function buildModel(options: TrainOptions, numClasses: number): { model: Student
   throw new ConfigError('--model', `unknown model "${options.model}" (DeiT: ${listModels().join(', ')}; convnets: ${listTeachers().map((t) => t.name).join(', ')})`);
 }
 
-/** A teacher loaded from a run directory of deit-train (a trained convnet or DeiT). */
-export function teacherFromRun(dir: string, numClasses: number): { teacher: Teacher; dispose(): void } {
-  const info = readRunInfo(dir);
-  const weights = join(dir, RUN_FILES.model);
-  if (!existsSync(weights)) throw new ConfigError('--teacher-run', `${dir} has no ${RUN_FILES.model} (did its training finish?)`);
-  if (info.numClasses !== numClasses) throw new ConfigError('--teacher-run', `the teacher has ${info.numClasses} classes, the student ${numClasses}`);
-  if (info.kind === 'teacher') {
-    const t = createTeacher(info.model, { weights, numClasses });
-    return { teacher: t, dispose: () => t.model.dispose() };
-  }
-  const m = createModel(info.model, { weights, numClasses, imgSize: info.imgSize, dropPathRate: 0 });
-  return { teacher: teacherFromClassifier(m, { name: info.model }), dispose: () => m.dispose() };
-}
-
 function buildTeacher(options: TrainOptions, numClasses: number): { teacher: Teacher; dispose(): void; info: Pick<RunDescription, 'teacher' | 'teacherRun'> } | undefined {
   if (options.distillationType === 'none') return undefined;
   if (options.teacherRun !== '') {
@@ -74,7 +59,7 @@ function buildTeacher(options: TrainOptions, numClasses: number): { teacher: Tea
 }
 
 /**
- * `--data-parallel N`: N-1 worker-thread replicas of the model (deit-eval's replica script). A named teacher with
+ * `--data-parallel N`: N-1 worker-thread replicas of the model (@deitjs/recipes' replica script). A named teacher with
  * weights runs in each replica on its share; a teacher from `--teacher-run` runs here and its logits are sent along.
  */
 async function startDataParallel(options: TrainOptions, numClasses: number, model: Student & Module): Promise<DataParallel | undefined> {
@@ -129,7 +114,7 @@ export async function runTraining(options: TrainOptions, io: TrainIO, hooks: { l
   const runDir = options.resume !== '' ? options.resume.replace(/\/checkpoint-last\.safetensors$/, '') : options.output || defaultRunDir(hooks.label ?? options.model);
   mkdirSync(runDir, { recursive: true });
   const info: RunDescription = {
-    format: 'deitjs-run/1',
+    format: RUN_FORMAT,
     kind,
     model: options.model,
     numClasses: data.numClasses,

@@ -1,9 +1,9 @@
 import { ConfigError } from '@deitjs/core';
+import { evalData, loadModel } from '@deitjs/recipes';
 import { type TopK, evaluate } from '@deitjs/trainer';
 import { type Command, useBackend } from '../command.js';
-import { evalData } from '../eval-data.js';
 import { choiceFlag, intFlag, noPositionals, stringFlag } from '../flags.js';
-import { loadModel, modelChoiceFromArgs } from '../load-model.js';
+import { modelChoiceFromArgs } from '../model-args.js';
 import { formatTable } from '../table.js';
 
 /** The `accuracy --json` document; accuracies in percent. */

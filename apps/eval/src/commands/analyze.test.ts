@@ -11,7 +11,7 @@ import { TINY_MNIST, makeRun, referenceMnist, topIndices } from '../test-run.js'
 
 // One test digit per class keeps the cpu-backend ResNet teacher cheap.
 const TEN_DIGITS = { ...TINY_MNIST, testPerClass: 1 };
-import type { AnalysisReport } from './analyze.js';
+import type { AnalysisReport } from '@deitjs/run';
 
 const dir = mkdtempSync(join(tmpdir(), 'deit-eval-analyze-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,7 +5,7 @@ import { createTeacher, listTeachers } from '@deitjs/teachers';
 import { AdamW, DataParallel, lossAndGradients, paramGroups } from '@deitjs/trainer';
 import { type Command, useBackend } from '../command.js';
 import { choiceFlag, intFlag, noPositionals, stringFlag } from '../flags.js';
-import { dataParallelThreads, replicaScript } from '../replica-spec.js';
+import { dataParallelThreads, replicaScript } from '@deitjs/recipes';
 import { formatCount, formatTable } from '../table.js';
 
 /** Throughput of one phase. */

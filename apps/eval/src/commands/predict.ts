@@ -16,7 +16,7 @@ import { createTransform, decodeImage } from '@deitjs/data';
 import type { CliIO } from '../cli-io.js';
 import { type CommandArgs, type Command, useBackend } from '../command.js';
 import { intFlag, stringFlag } from '../flags.js';
-import { type LoadedModel, loadModel, namedModelChoice } from '../load-model.js';
+import { type LoadedModel, loadModel, namedModelChoice } from '@deitjs/recipes';
 import { formatTable } from '../table.js';
 
 /** The `predict --json` document of the tensor path (`--input`/`--output`). */

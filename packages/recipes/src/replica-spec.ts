@@ -4,7 +4,7 @@ import { createModel, listModels } from '@deitjs/models';
 import { createConvNet, createTeacher } from '@deitjs/teachers';
 import type { Replica } from '@deitjs/trainer';
 
-/** What a data-parallel replica of the apps builds: plain data, sent to each worker thread. */
+/** What a data-parallel replica builds: plain data, sent to each worker thread. */
 export interface ReplicaSpec {
   /** A registered DeiT (`@deitjs/models`) or convnet (`@deitjs/teachers`) name. */
   model: string;
@@ -36,7 +36,7 @@ export function buildReplica(spec: ReplicaSpec): Replica {
   return { student, loss, teacher };
 }
 
-/** The worker script of the apps' data-parallel replicas (`dist/replica.js`, or bundled from the sources). */
+/** The worker script of the data-parallel replicas (`replica.js` beside this module when built, else bundled from the sources). */
 export function replicaScript(): Promise<URL> {
   return workerScript(new URL('./replica.js', import.meta.url), new URL('./replica.ts', import.meta.url), 'data-parallel replica');
 }

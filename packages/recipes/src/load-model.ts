@@ -1,12 +1,7 @@
 import { type Classifier, ConfigError, IMAGENET_NORMALIZATION, type Normalization, type Teacher, loadStateDictFile } from '@deitjs/core';
 import { type DeiT, createModel, listModels, modelConfig } from '@deitjs/models';
 import { type ConvNet, ConvNetTeacher, checkpointNumClasses, createConvNet, listTeachers, teacherArchitecture, teacherFromClassifier } from '@deitjs/teachers';
-import type { CommandArgs } from './command.js';
-import { intFlag, stringFlag } from './flags.js';
-import { type RunInfo, readRunInfo, runFile } from './run-info.js';
-
-/** The run file holding a run's final weights. */
-export const RUN_MODEL_FILE = 'model.safetensors';
+import { RUN_FILES, type RunInfo, runFile } from '@deitjs/run';
 
 /** Which model to load, before anything is computed (no backend needed). */
 export interface ModelChoice {
@@ -22,7 +17,7 @@ export interface ModelChoice {
   imgSize: number;
   /** The model's input normalisation. */
   normalization: Normalization;
-  /** The run it comes from (`--run`). */
+  /** The run it comes from. */
   run?: RunInfo;
 }
 
@@ -37,7 +32,7 @@ function knownNames(): string[] {
 
 /** A ModelChoice for a run directory: its model.safetensors, classes, size and normalisation. */
 export function runModelChoice(run: RunInfo, imgSize?: number): ModelChoice {
-  const weights = runFile(run, RUN_MODEL_FILE);
+  const weights = runFile(run, RUN_FILES.model);
   return { name: run.model, kind: run.kind, weights, numClasses: run.numClasses, imgSize: imgSize ?? run.imgSize, normalization: run.normalization, run };
 }
 
@@ -50,29 +45,6 @@ export function namedModelChoice(name: string, weights: string, option: string, 
     return { name, kind: 'teacher', weights, numClasses, imgSize: imgSize ?? arch.imageSize, normalization: arch.normalization };
   }
   return { name, kind: 'student', weights, numClasses, imgSize: imgSize ?? modelConfig(name).imgSize, normalization: IMAGENET_NORMALIZATION };
-}
-
-/**
- * The model of `--run DIR`, or of `--model NAME --weights FILE` (a DeiT of @deitjs/models or a CNN of
- * @deitjs/teachers), with `--num-classes` and `--img-size` applied. Nothing is loaded yet.
- */
-export function modelChoiceFromArgs(args: CommandArgs, command: string): ModelChoice {
-  const runDir = stringFlag(args, 'run');
-  const name = stringFlag(args, 'model');
-  const weights = stringFlag(args, 'weights');
-  const numClasses = intFlag(args, 'num-classes');
-  const imgSize = intFlag(args, 'img-size');
-  if (runDir !== undefined) {
-    if (name !== undefined || weights !== undefined) throw new ConfigError('--run', 'give either --run DIR or --model NAME --weights FILE, not both');
-    const choice = runModelChoice(readRunInfo(runDir), imgSize);
-    if (numClasses !== undefined && numClasses !== choice.numClasses) {
-      throw new ConfigError('--num-classes', `the run's model has ${choice.numClasses} classes, not ${numClasses}`);
-    }
-    return choice;
-  }
-  if (name === undefined) throw new ConfigError('--run', `or --model NAME --weights FILE is required (see deit-eval ${command} --help)`);
-  if (weights === undefined) throw new ConfigError('--weights', `is required with --model (see deit-eval ${command} --help)`);
-  return namedModelChoice(name, weights, '--model', numClasses, imgSize);
 }
 
 /** Builds the chosen model and loads its weights (the backend must be initialised). */

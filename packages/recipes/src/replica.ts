@@ -1,4 +1,4 @@
-// Worker-thread entry of a data-parallel replica (built as dist/replica.js; see replica-spec.ts).
+// Worker-thread entry of a data-parallel replica (built by tsup as dist/replica.js; see replica-spec.ts).
 import { serveReplica } from '@deitjs/trainer';
 import { type ReplicaSpec, buildReplica } from './replica-spec.js';
 

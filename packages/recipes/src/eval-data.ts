@@ -47,7 +47,7 @@ function spread(ds: Dataset, limit: number): Dataset {
   return { length: limit, classes: ds.classes, get: (i) => ds.get(pick[i]!), source: (i) => ds.source(pick[i]!) };
 }
 
-/** The evaluation loader of a split: the run's exact test set for MNIST, the eval transform of deit-train otherwise. */
+/** The evaluation loader of a split: the run's exact test set for MNIST, the training runs' eval transform otherwise. */
 export function evalData(o: EvalDataOptions): EvalData {
   // The run's data-set kind when it trained on this data; MNIST's split from the run, else the training defaults.
   const r = o.run?.dataSet === 'mnist' ? o.run : undefined;
@@ -59,7 +59,7 @@ export function evalData(o: EvalDataOptions): EvalData {
     imgSize: o.imgSize,
   });
   const dataset = resolved.spec;
-  // ImageFolder images come in any size (resize + centre crop, as deit-train's eval); CIFAR and MNIST have the input size.
+  // ImageFolder images come in any size (resize + centre crop, as a training run's eval); CIFAR and MNIST have the input size.
   const transform: TransformSpec =
     resolved.kind === 'imagefolder'
       ? { kind: 'eval', size: o.imgSize, cropPct: o.cropPct ?? 0.875, normalization: o.normalization }
