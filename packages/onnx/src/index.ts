@@ -1,0 +1,18 @@
+export { type OnnxModel, IR_VERSION, DEFAULT_OPSET, modelChunks, modelBytes, writeModel } from './serialize.js';
+export { type Initializer, GraphBuilder } from './graph.js';
+export { type TorchParams, moduleParams, stateDictParams } from './params.js';
+export { type ExportOptions, INPUT_NAME, LOGITS, LOGITS_CLS, LOGITS_DIST, BATCH_DIM, deitGraph } from './export-deit.js';
+export { type ConvNetExportOptions, resnetGraph, regnetGraph } from './export-convnet.js';
+export { type ExportableModel, toOnnx, onnxBytes, exportOnnx } from './export.js';
+export {
+  type OrtTensorLike,
+  type OrtSessionOptionsLike,
+  type OrtSessionLike,
+  type OrtModuleLike,
+  type OrtLoadOptions,
+  ORT_PACKAGE,
+  OrtUnavailableError,
+  loadOrt,
+} from './ort-loader.js';
+export { type OrtClassifierOptions, type OrtLogits, OrtClassifier } from './ort-classifier.js';
+export { type OrtTeacherOptions, OrtTeacher } from './ort-teacher.js';
