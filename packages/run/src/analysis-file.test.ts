@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ANALYSIS_FORMAT, type AnalysisReport, writeAnalysis } from './analysis-file.js';
 import { writeRunReport } from './report.js';
 import { writeRunInfo } from './run-info.js';
+import { SAMPLE_RUN } from './test/sample-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'deit-run-analysis-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,16 +31,7 @@ describe('writeAnalysis', () => {
     expect(file).toBe(join(dir, 'analysis.json'));
     expect(readFileSync(file, 'utf8')).toBe(`${JSON.stringify(REPORT, null, 2)}\n`);
     expect(readdirSync(dir)).toEqual(['analysis.json']);
-    writeRunInfo(dir, {
-      format: 'deitjs-run/1',
-      kind: 'student',
-      model: REPORT.model,
-      numClasses: 10,
-      imgSize: 32,
-      distilled: true,
-      data: { data: 'mnist', dataSet: 'mnist', seed: 0 },
-      normalization: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] },
-    });
+    writeRunInfo(dir, SAMPLE_RUN);
     const html = readFileSync(writeRunReport(dir), 'utf8');
     expect(html).toContain('<th>heads agree (argmax cls = argmax dist)</th><td>97.50%</td>');
     expect(html).toContain('<th>norm</th><td>0.5</td>');

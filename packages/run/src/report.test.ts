@@ -5,21 +5,13 @@ import { DeitError } from '@deitjs/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeRunReport } from './report.js';
 import { RUN_FILES } from './run-files.js';
+import { SAMPLE_RUN } from './test/sample-run.js';
 
 const root = mkdtempSync(join(tmpdir(), 'deit-run-report-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const RUN = {
-  format: 'deitjs-run/1',
-  kind: 'student',
-  model: 'deit_mini_distilled_patch8_32',
-  numClasses: 10,
-  imgSize: 32,
-  distilled: true,
-  data: { data: 'digits/<b>&co', dataSet: 'imagefolder', seed: 17 },
-  normalization: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
-  teacherRun: 'runs/teacher',
-};
+// An ImageFolder path with markup in it: the report must escape it.
+const RUN = { ...SAMPLE_RUN, data: { data: 'digits/<b>&co', dataSet: 'imagefolder', seed: 17 }, teacherRun: 'runs/teacher' };
 
 const LRS = [2.5e-4, 5e-4, 1.25e-4];
 const epoch = (e: number, top1: number, cls: number, dist: number) => ({

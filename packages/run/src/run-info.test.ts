@@ -4,21 +4,12 @@ import { join } from 'node:path';
 import { DeitError } from '@deitjs/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readRunInfo, runFile, teacherRunDir } from './run-info.js';
+import { SAMPLE_RUN } from './test/sample-run.js';
 
 const root = mkdtempSync(join(tmpdir(), 'deit-run-info-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const GOOD = {
-  format: 'deitjs-run/1',
-  kind: 'student',
-  model: 'deit_mini_distilled_patch8_32',
-  numClasses: 10,
-  imgSize: 32,
-  distilled: true,
-  data: { data: 'mnist', dataSet: 'mnist', seed: 3, trainPerClass: 100, testPerClass: 200, pad: 2 },
-  normalization: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
-  teacherRun: 'teacher',
-};
+const GOOD = SAMPLE_RUN;
 
 let n = 0;
 function runDir(json: unknown | string): string {
