@@ -1,32 +1,21 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, initBackend, tf, writeSafetensors } from '@deitjs/core';
-import { RUN_FORMAT, writeRunInfo } from '@deitjs/run';
 import { createConvNet } from '@deitjs/teachers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { teacherFromRun } from './teacher-from-run.js';
+import { writeRunDir } from './test/run-dir.js';
 
 const root = mkdtempSync(join(tmpdir(), 'deit-recipes-teacher-run-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** A teacher run directory of an untrained resnet_mnist (with or without its weights). */
 function teacherRun(name: string, withWeights: boolean): string {
-  const dir = join(root, name);
-  mkdirSync(dir);
+  const dir = writeRunDir(root, name, { kind: 'teacher', model: 'resnet_mnist', distilled: false });
   const net = createConvNet('resnet_mnist', { numClasses: 10, seed: 3 });
   if (withWeights) writeSafetensors(join(dir, 'model.safetensors'), net.stateDict(), { format: 'pt' });
   net.dispose();
-  writeRunInfo(dir, {
-    format: RUN_FORMAT,
-    kind: 'teacher',
-    model: 'resnet_mnist',
-    numClasses: 10,
-    imgSize: 32,
-    distilled: false,
-    data: { data: 'mnist', dataSet: 'mnist', seed: 0 },
-    normalization: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
-  });
   return dir;
 }
 

@@ -1,40 +1,23 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@deitjs/core';
-import { RUN_FORMAT, type RunDescription, readRunInfo, writeRunInfo } from '@deitjs/run';
+import { readRunInfo } from '@deitjs/run';
 import { afterAll, describe, expect, it } from 'vitest';
+import { writeRunDir } from './test/run-dir.js';
 import { analysisStudent, recordedTeacher } from './token-analysis.js';
 
 const root = mkdtempSync(join(tmpdir(), 'deit-recipes-analysis-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const STUDENT: RunDescription = {
-  format: RUN_FORMAT,
-  kind: 'student',
-  model: 'deit_mini_distilled_patch8_32',
-  numClasses: 10,
-  imgSize: 32,
-  distilled: true,
-  data: { data: 'mnist', dataSet: 'mnist', seed: 0 },
-  normalization: { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
-};
-
-function run(name: string, description: RunDescription): string {
-  const dir = join(root, name);
-  mkdirSync(dir);
-  writeRunInfo(dir, description);
-  return dir;
-}
-
 describe('analysisStudent and recordedTeacher (no backend needed)', () => {
   it("takes a distilled student's model, size and normalisation from its run, and refuses anything else", () => {
-    const distilled = readRunInfo(run('distilled', STUDENT));
+    const distilled = readRunInfo(writeRunDir(root, 'distilled'));
     // The weights must be there: the choice names the missing file.
     expect(() => analysisStudent(distilled)).toThrow(`${join(distilled.dir, 'model.safetensors')}: missing from the run directory`);
-    const plain = readRunInfo(run('plain', { ...STUDENT, model: 'deit_mini_patch8_32', distilled: false }));
+    const plain = readRunInfo(writeRunDir(root, 'plain', { model: 'deit_mini_patch8_32', distilled: false }));
     expect(() => analysisStudent(plain)).toThrow(new ConfigError('--run', `${plain.dir} holds deit_mini_patch8_32, not a distilled DeiT: the cls/dist analysis needs a dist token`));
-    const teacher = readRunInfo(run('teacher', { ...STUDENT, kind: 'teacher', model: 'resnet_mnist', distilled: false }));
+    const teacher = readRunInfo(writeRunDir(root, 'teacher', { kind: 'teacher', model: 'resnet_mnist', distilled: false }));
     expect(() => analysisStudent(teacher, '--student')).toThrow(/^--student: .*holds resnet_mnist, not a distilled DeiT/);
   });
 
