@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError, type Module, type Teacher } from '@deitjs/core';
 import { baseCriterion, distillationLoss, type DistillationType } from '@deitjs/losses';
 import { createModel, listModels } from '@deitjs/models';
 import { type ReplicaSpec, replicaScript, teacherFromRun } from '@deitjs/recipes';
-import { RUN_FORMAT, type RunDescription, writeRunInfo, writeRunReport } from '@deitjs/run';
+import { RUN_FILES, RUN_FORMAT, type RunDescription, writeRunInfo, writeRunReport } from '@deitjs/run';
 import { createConvNet, createTeacher, listTeachers } from '@deitjs/teachers';
 import { DataParallel, type EvalMetrics, type Student, Trainer } from '@deitjs/trainer';
 import { buildRunData } from './data-setup.js';
@@ -111,7 +111,9 @@ export async function runTraining(options: TrainOptions, io: TrainIO, hooks: { l
     model.dispose();
     throw err;
   }
-  const runDir = options.resume !== '' ? options.resume.replace(/\/checkpoint-last\.safetensors$/, '') : options.output || defaultRunDir(hooks.label ?? options.model);
+  // --resume takes the run directory or its last checkpoint.
+  const resumeDir = basename(options.resume) === RUN_FILES.last ? dirname(options.resume) : options.resume;
+  const runDir = options.resume !== '' ? resumeDir : options.output || defaultRunDir(hooks.label ?? options.model);
   mkdirSync(runDir, { recursive: true });
   const info: RunDescription = {
     format: RUN_FORMAT,
