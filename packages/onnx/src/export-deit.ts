@@ -120,6 +120,8 @@ export function deitGraph(config: DeiTConfig, p: TorchParams, options: ExportOpt
     g.output(LOGITS_CLS, cls, out);
     g.output(LOGITS_DIST, dist, out);
   }
-  const metadata = { architecture: c.distilled ? 'deit_distilled' : 'deit', config: JSON.stringify(c) };
+  const { imgSize, patchSize, inChans, embedDim, depth, numHeads, mlpRatio, numClasses, distilled } = c;
+  const config_ = { imgSize, patchSize, inChans, embedDim, depth, numHeads, mlpRatio, numClasses, distilled };
+  const metadata = { architecture: c.distilled ? 'deit_distilled' : 'deit', config: JSON.stringify(config_) };
   return { graph: g, opset, metadata };
 }
