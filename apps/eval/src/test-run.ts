@@ -1,9 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Normalization, toFloat32, writeSafetensors } from '@deitjs/core';
 import { createModel } from '@deitjs/models';
+import { RUN_FILES, RUN_FORMAT, type RunDataInfo, writeRunInfo } from '@deitjs/run';
 import { createConvNet } from '@deitjs/teachers';
-import type { RunDataInfo } from '@deitjs/run';
 
 /** What {@link makeRun} writes into run.json besides the model. */
 export interface TestRunOptions {
@@ -38,9 +38,9 @@ export function makeRun(dir: string, model: string, o: TestRunOptions = {}): str
         if (gain !== 1) sd.set(key, { ...t, data: Float32Array.from(toFloat32(t), (v) => v * gain) });
       }
     }
-    writeSafetensors(join(dir, 'model.safetensors'), sd, { format: 'pt' });
-    const run = {
-      format: 'deitjs-run/1',
+    writeSafetensors(join(dir, RUN_FILES.model), sd, { format: 'pt' });
+    writeRunInfo(dir, {
+      format: RUN_FORMAT,
       kind,
       model,
       numClasses: net.numClasses,
@@ -49,8 +49,7 @@ export function makeRun(dir: string, model: string, o: TestRunOptions = {}): str
       data: o.data ?? TINY_MNIST,
       normalization: o.normalization ?? { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
       ...(o.teacherRun ? { teacherRun: o.teacherRun } : {}),
-    };
-    writeFileSync(join(dir, 'run.json'), JSON.stringify(run, null, 2));
+    });
   } finally {
     net.dispose();
   }
