@@ -16,3 +16,4 @@ export {
 } from './ort-loader.js';
 export { type OrtClassifierOptions, type OrtLogits, OrtClassifier } from './ort-classifier.js';
 export { type OrtTeacherOptions, OrtTeacher } from './ort-teacher.js';
+export { type Preprocessing, type TransformersJsOptions, deitHfConfig, deitPreprocessorConfig, exportTransformersJs } from './transformers-js.js';
