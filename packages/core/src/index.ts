@@ -33,6 +33,8 @@ export {
   type Classifier,
   type Normalization,
   IMAGENET_NORMALIZATION,
+  DATA_SET_KINDS,
+  type DataSetKind,
   type Teacher,
   type Batch,
   type BatchSource,

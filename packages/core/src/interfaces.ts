@@ -52,6 +52,12 @@ export const IMAGENET_NORMALIZATION: Normalization = {
   std: [0.229, 0.224, 0.225],
 };
 
+/** The kinds of data set a run trains on and `resolveDataset` of @deitjs/data reads (`--data-set`, `dataSet` of run.json). */
+export const DATA_SET_KINDS = ['mnist', 'imagefolder', 'cifar10', 'cifar100'] as const;
+
+/** One of {@link DATA_SET_KINDS}. */
+export type DataSetKind = (typeof DATA_SET_KINDS)[number];
+
 /**
  * A teacher for distillation. `predict` takes the student's batch (NHWC, normalised with the student's
  * normalisation), runs in eval mode without recording gradients, and returns logits `[batch, classes]`.

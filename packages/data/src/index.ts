@@ -2,12 +2,12 @@ export { type HostImage, type Uint8Image, type FloatImage, type Sample, createIm
 export { DatasetError } from './dataset-error.js';
 export type { Dataset } from './dataset.js';
 export { type DatasetSpec, createDataset } from './dataset-spec.js';
+// The data-set kinds are core's (one list for data sets, run.json and the apps), re-exported for this package's users.
+export { DATA_SET_KINDS, type DataSetKind } from '@deitjs/core';
 export {
-  type DataSetKind,
   type MnistSplit,
   type ResolveDatasetOptions,
   type ResolvedDataset,
-  DATA_SET_KINDS,
   EVAL_SPLIT_FOLDERS,
   MNIST_DEFAULTS,
   detectDataSetKind,

