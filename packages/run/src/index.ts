@@ -4,12 +4,19 @@ export {
   type RunDataInfo,
   type RunDescription,
   RUN_FORMAT,
-  RUN_DATA_SETS,
   readRunInfo,
   writeRunInfo,
   runFile,
   teacherRunDir,
 } from './run-info.js';
+export {
+  type RunPreprocessing,
+  type RunEvalTransform,
+  type RunImageInput,
+  DEFAULT_EVAL_CROP_PCT,
+  runPreprocessing,
+  parsePreprocessing,
+} from './run-preprocessing.js';
 export { appendJsonLine, readJsonLines, filterJsonLines } from './metrics-log.js';
 export { type AnalysisReport, type HeadPercents, ANALYSIS_FORMAT, writeAnalysis } from './analysis-file.js';
 export { writeRunReport } from './report.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeitError } from '@deitjs/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readRunInfo, runFile, teacherRunDir } from './run-info.js';
+import { readRunInfo, runFile, teacherRunDir, writeRunInfo } from './run-info.js';
 import { SAMPLE_RUN } from './test/sample-run.js';
 
 const root = mkdtempSync(join(tmpdir(), 'deit-run-info-'));
@@ -17,6 +17,11 @@ function runDir(json: unknown | string): string {
   mkdirSync(dir);
   writeFileSync(join(dir, 'run.json'), typeof json === 'string' ? json : JSON.stringify(json));
   return dir;
+}
+
+/** GOOD with fields of its preprocessing transform replaced. */
+function withTransform(fields: Record<string, unknown>): unknown {
+  return { ...GOOD, preprocessing: { ...GOOD.preprocessing, transform: { ...GOOD.preprocessing.transform, ...fields } } };
 }
 
 describe('readRunInfo', () => {
@@ -62,8 +67,42 @@ describe('readRunInfo', () => {
     [{ ...GOOD, normalization: { mean: [0, 0, 0], std: [1, 0, 1] } }, /run\.json normalization: "std" must be three positive numbers/],
     [{ ...GOOD, kind: 'teacher', distilled: true }, /"distilled" must be false for a teacher run/],
     [[1, 2], /run\.json: must hold a JSON object/],
+    [{ ...GOOD, preprocessing: 'plain' }, /run\.json: "preprocessing" must be an object/],
+    [withTransform({ kind: 'center' }), /run\.json: "preprocessing\.transform\.kind" must be "plain" or "eval", got "center"/],
+    [withTransform({ size: 0 }), /"preprocessing\.transform\.size" must be a positive integer, got 0/],
+    [withTransform({ kind: 'eval' }), /"preprocessing\.transform\.cropPct" must be a number in \(0, 1\], got nothing/],
+    [withTransform({ kind: 'eval', cropPct: 1.5 }), /"preprocessing\.transform\.cropPct" must be a number in \(0, 1\], got 1\.5/],
+    [withTransform({ normalization: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } }), /"preprocessing\.transform\.normalization" must be the run's "normalization"/],
+    [withTransform({ normalization: { mean: [0, 0, 0], std: [1, 0, 1] } }), /"preprocessing\.transform\.normalization\.std" must be three positive numbers/],
+    [{ ...GOOD, preprocessing: { ...GOOD.preprocessing, interpolation: 'bilinear' } }, /"preprocessing\.interpolation" must be "bicubic", got "bilinear"/],
+    [{ ...GOOD, preprocessing: { ...GOOD.preprocessing, input: { colour: 'rgb', size: 28, pad: 2 } } }, /"preprocessing\.input\.colour" must be "grey"/],
+    [{ ...GOOD, preprocessing: { ...GOOD.preprocessing, input: { colour: 'grey', size: 28, pad: -1 } } }, /"preprocessing\.input\.pad" must be a non-negative integer, got -1/],
   ])('rejects a bad field (%#)', (json, message) => {
     expect(() => readRunInfo(runDir(json))).toThrow(message);
+  });
+
+  it('round-trips what writeRunInfo writes, preprocessing included', () => {
+    const dir = join(root, `run${n++}`);
+    mkdirSync(dir);
+    const eval224 = { ...GOOD, imgSize: 224, data: { data: '/data/imagenet', dataSet: 'imagefolder' as const, seed: 0 } };
+    const description = { ...eval224, preprocessing: { transform: { kind: 'eval' as const, size: 224, cropPct: 0.9, normalization: GOOD.normalization }, interpolation: 'bicubic' as const } };
+    writeRunInfo(dir, description);
+    expect(readRunInfo(dir)).toEqual({ dir, ...description, format: undefined });
+  });
+
+  it('derives the preprocessing of an older run.json from its data (MNIST digits: grey, 28 px, its padding)', () => {
+    const { preprocessing: _, ...old } = GOOD;
+    const mnist = readRunInfo(runDir({ ...old, data: { ...old.data, pad: 3 }, imgSize: 34 }));
+    expect(mnist.preprocessing).toEqual({
+      transform: { kind: 'plain', size: 34, normalization: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } },
+      interpolation: 'bicubic',
+      input: { colour: 'grey', size: 28, pad: 3 },
+    });
+    // An ImageFolder run: deit's eval resize + centre crop at 0.875, no image-file step.
+    const folder = readRunInfo(runDir({ ...old, imgSize: 64, data: { data: '/data/pets', dataSet: 'imagefolder', seed: 1 } }));
+    expect(folder.preprocessing).toEqual({ transform: { kind: 'eval', size: 64, cropPct: 0.875, normalization: old.normalization }, interpolation: 'bicubic' });
+    const cifar = readRunInfo(runDir({ ...old, data: { data: '/data/c10', dataSet: 'cifar10', seed: 1 } }));
+    expect(cifar.preprocessing).toEqual({ transform: { kind: 'plain', size: 32, normalization: old.normalization }, interpolation: 'bicubic' });
   });
 
   it('runFile names a missing file of the run', () => {

@@ -1,20 +1,18 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { DeitError, type Normalization, writeFileAtomic } from '@deitjs/core';
+import { DATA_SET_KINDS, type DataSetKind, DeitError, type Normalization, writeFileAtomic } from '@deitjs/core';
 import { RUN_FILES } from './run-files.js';
+import { type RunPreprocessing, parsePreprocessing, runPreprocessing } from './run-preprocessing.js';
 
 /** The `format` of a run.json this version reads. */
 export const RUN_FORMAT = 'deitjs-run/1';
-
-/** The kinds of data set a run can train on. */
-export const RUN_DATA_SETS = ['mnist', 'imagefolder', 'cifar10', 'cifar100'] as const;
 
 /** How a run read its data (so that evaluation rebuilds the same test set). */
 export interface RunDataInfo {
   /** `mnist` or the path given to `--data`. */
   data: string;
   /** The kind of data set. */
-  dataSet: (typeof RUN_DATA_SETS)[number];
+  dataSet: DataSetKind;
   /** Seed of the run (and of the MNIST split). */
   seed: number;
   /** MNIST training digits per class. */
@@ -43,6 +41,8 @@ export interface RunInfo {
   data: RunDataInfo;
   /** The input normalisation the model was trained with. */
   normalization: Normalization;
+  /** The full eval preprocessing (derived from `data`, `imgSize` and `normalization` for older run.json files). */
+  preprocessing: RunPreprocessing;
   /** The run directory of the teacher this student was distilled from, as recorded. */
   teacherRun?: string;
   /** The registered teacher this student was distilled from, when named. */
@@ -102,27 +102,35 @@ export function readRunInfo(dir: string): RunInfo {
   const data = field(file, parsed, 'data', 'an object', isObject);
   const norm = field(file, parsed, 'normalization', 'an object {mean, std}', isObject);
   const dataFile = `${file} data`;
+  const runData: RunDataInfo = {
+    data: field(dataFile, data, 'data', '"mnist" or a path', isString),
+    dataSet: field(dataFile, data, 'dataSet', DATA_SET_KINDS.join(' | '), oneOf(DATA_SET_KINDS)),
+    seed: field(dataFile, data, 'seed', 'a non-negative integer', isCount),
+  };
+  for (const key of ['trainPerClass', 'testPerClass', 'pad'] as const) {
+    const v = field(dataFile, data, key, 'a non-negative integer', isCount, true);
+    if (v !== undefined) runData[key] = v;
+  }
+  const imgSize = field(file, parsed, 'imgSize', 'a positive integer', isPositiveInt);
+  const normalization: Normalization = {
+    mean: field(`${file} normalization`, norm, 'mean', 'three numbers', isTriple(false)),
+    std: field(`${file} normalization`, norm, 'std', 'three positive numbers', isTriple(true)),
+  };
   const info: RunInfo = {
     dir,
     kind: field(file, parsed, 'kind', '"student" or "teacher"', oneOf(['student', 'teacher'] as const)),
     model: field(file, parsed, 'model', 'a model name', isString),
     numClasses: field(file, parsed, 'numClasses', 'a positive integer', isPositiveInt),
-    imgSize: field(file, parsed, 'imgSize', 'a positive integer', isPositiveInt),
+    imgSize,
     distilled: field(file, parsed, 'distilled', 'true or false', isBool),
-    data: {
-      data: field(dataFile, data, 'data', '"mnist" or a path', isString),
-      dataSet: field(dataFile, data, 'dataSet', RUN_DATA_SETS.join(' | '), oneOf(RUN_DATA_SETS)),
-      seed: field(dataFile, data, 'seed', 'a non-negative integer', isCount),
-    },
-    normalization: {
-      mean: field(`${file} normalization`, norm, 'mean', 'three numbers', isTriple(false)),
-      std: field(`${file} normalization`, norm, 'std', 'three positive numbers', isTriple(true)),
-    },
+    data: runData,
+    normalization,
+    // Runs written before run.json recorded its preprocessing: the one their data implies (what deit-eval applied).
+    preprocessing:
+      parsed.preprocessing === undefined
+        ? runPreprocessing(runData, imgSize, normalization)
+        : parsePreprocessing(file, parsed.preprocessing, normalization),
   };
-  for (const key of ['trainPerClass', 'testPerClass', 'pad'] as const) {
-    const v = field(dataFile, data, key, 'a non-negative integer', isCount, true);
-    if (v !== undefined) info.data[key] = v;
-  }
   const teacherRun = field(file, parsed, 'teacherRun', 'a directory', isString, true);
   if (teacherRun !== undefined) info.teacherRun = teacherRun;
   const teacher = field(file, parsed, 'teacher', 'a teacher name', isString, true);
