@@ -15,5 +15,7 @@ export {
   loadOrt,
 } from './ort-loader.js';
 export { type OrtClassifierOptions, type OrtLogits, OrtClassifier } from './ort-classifier.js';
-export { type OrtTeacherOptions, OrtTeacher } from './ort-teacher.js';
+export { type OrtWorkerSessionOptions, type OrtOutputs, OrtWorkerSession } from './ort-worker-session.js';
+export { type OrtTeacherOptions, OrtTeacher, imagesToPixels } from './ort-teacher.js';
+export { OrtModel } from './ort-model.js';
 export { type Preprocessing, type TransformersJsOptions, deitHfConfig, deitPreprocessorConfig, exportTransformersJs } from './transformers-js.js';

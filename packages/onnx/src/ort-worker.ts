@@ -1,5 +1,5 @@
-// The worker thread of an OrtTeacher: owns one ONNX Runtime session. Requests arrive as messages; each reply goes to
-// the dedicated port, then the control word is bumped and notified, so the main thread can wait for it synchronously
+// The worker thread of an OrtWorkerSession: owns one ONNX Runtime session. Requests arrive as messages; each reply goes
+// to the dedicated port, then the control word is bumped and notified, so the main thread can wait for it synchronously
 // (Atomics.wait + receiveMessageOnPort) or asynchronously (Atomics.waitAsync).
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { loadOrt } from './ort-loader.js';
@@ -14,14 +14,25 @@ export interface OrtWorkerInit {
   port: MessagePort;
 }
 
-/** A request: NCHW pixels and their dims. */
+/** A request: NCHW pixels and their dims, fed as `pixel_values`. */
 export interface OrtWorkerRequest {
   pixels: Float32Array;
   dims: [number, number, number, number];
 }
 
-/** A reply: logits `[batch, classes]`, or the error that prevented them. */
-export type OrtWorkerReply = { logits: Float32Array; numClasses: number } | { error: string; code: string };
+/** A reply: every float32 output by name, or the error that prevented them. */
+export type OrtWorkerReply = { outputs: Record<string, { data: Float32Array; dims: number[] }> } | { error: string; code: string };
+
+/** The worker's first message (on `parentPort`): the session's interface, or why it could not be opened. */
+export interface OrtWorkerReady {
+  ready: boolean;
+  inputShape?: Array<number | string>;
+  outputs?: Array<{ name: string; shape: Array<number | string> }>;
+  error?: string;
+  code?: string;
+}
+
+type Metadata = ReadonlyArray<{ name: string; shape?: ReadonlyArray<number | string> }> | undefined;
 
 const init = workerData as OrtWorkerInit;
 const control = new Int32Array(init.control);
@@ -45,18 +56,26 @@ async function main(): Promise<void> {
     graphOptimizationLevel: 'all',
     executionProviders: ['cpu'],
   });
-  const outputShape = (session as { outputMetadata?: ReadonlyArray<{ name: string; shape?: ReadonlyArray<number | string> }> }).outputMetadata?.find(
-    (m) => m.name === 'logits',
-  )?.shape;
-  parentPort!.postMessage({ ready: true, outputs: session.outputNames, numClasses: outputShape?.[1] });
+  const meta = session as unknown as { inputMetadata?: Metadata; outputMetadata?: Metadata };
+  const ready: OrtWorkerReady = {
+    ready: true,
+    inputShape: [...(meta.inputMetadata?.find((m) => m.name === 'pixel_values')?.shape ?? [])],
+    outputs: session.outputNames.map((name) => ({ name, shape: [...(meta.outputMetadata?.find((m) => m.name === name)?.shape ?? [])] })),
+  };
+  parentPort!.postMessage(ready);
   parentPort!.on('message', (req: OrtWorkerRequest) => {
     session.run({ pixel_values: new ort.Tensor('float32', req.pixels, req.dims) }).then(
       (out) => {
-        const logits = out.logits;
-        if (logits === undefined || !(logits.data instanceof Float32Array)) return reply({ error: 'the model has no float32 output logits', code: 'E_ORT' });
-        // A copy we own, so its buffer can be transferred.
-        const data = new Float32Array(logits.data);
-        reply({ logits: data, numClasses: logits.dims[1]! }, [data.buffer]);
+        const outputs: Record<string, { data: Float32Array; dims: number[] }> = {};
+        const transfer: ArrayBuffer[] = [];
+        for (const [name, value] of Object.entries(out)) {
+          if (!(value.data instanceof Float32Array)) return reply({ error: `output ${name} is not float32`, code: 'E_ORT' });
+          // A copy we own, so its buffer can be transferred.
+          const data = new Float32Array(value.data);
+          outputs[name] = { data, dims: [...value.dims] };
+          transfer.push(data.buffer);
+        }
+        reply({ outputs }, transfer);
       },
       (err: unknown) => reply(failure(err)),
     );
