@@ -19,3 +19,4 @@ export { type OrtWorkerSessionOptions, type OrtOutputs, OrtWorkerSession } from 
 export { type OrtTeacherOptions, OrtTeacher, imagesToPixels } from './ort-teacher.js';
 export { OrtModel } from './ort-model.js';
 export { type Preprocessing, type TransformersJsOptions, deitHfConfig, deitPreprocessorConfig, exportTransformersJs } from './transformers-js.js';
+export { type ExportableTeacher, type OrtTeacherForOptions, EXPORT_FORMAT, ortTeacherFile, ortTeacherFor } from './ort-teacher-cache.js';

@@ -1,5 +1,7 @@
-import { ConfigError, IMAGENET_NORMALIZATION, type Normalization, ShapeError, type Teacher, nhwcToNchw, tf } from '@deitjs/core';
-import { renormalize } from '@deitjs/teachers';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { ConfigError, IMAGENET_NORMALIZATION, type Normalization, ShapeError, nhwcToNchw, tf } from '@deitjs/core';
+import { type FingerprintedTeacher, normalizationSalt, renormalize } from '@deitjs/teachers';
 import { LOGITS } from './export-deit.js';
 import { type OrtOutputs, OrtWorkerSession, type OrtWorkerSessionOptions } from './ort-worker-session.js';
 
@@ -11,6 +13,8 @@ export interface OrtTeacherOptions extends OrtWorkerSessionOptions {
   inputNormalization?: Normalization;
   /** Normalisation the exported model expects (default ImageNet, as the timm teachers). */
   normalization?: Normalization;
+  /** What {@link OrtTeacher.fingerprint} returns (default: SHA-256 of the model's bytes and the input mapping). */
+  fingerprint?: string;
 }
 
 /** NHWC float32 images → NCHW pixels and their dims (what an exported model's `pixel_values` takes). */
@@ -36,18 +40,22 @@ export function classesOf(session: OrtWorkerSession, output: string): number {
  * student's step). It takes the student's NHWC batch, re-normalises it when the teacher expects other statistics (as
  * `ConvNetTeacher` does) and returns the model's `logits` `[batch, classes]`, owned by the caller.
  */
-export class OrtTeacher implements Teacher {
+export class OrtTeacher implements FingerprintedTeacher {
   readonly name: string;
   readonly numClasses: number;
   readonly inputNormalization: Normalization;
   readonly normalization: Normalization;
 
+  private fingerprintValue: string | undefined;
+
   private constructor(
     /** The worker session (its input shape and outputs). */
     readonly session: OrtWorkerSession,
     options: OrtTeacherOptions,
+    private readonly model: string | Uint8Array,
   ) {
     this.name = options.name ?? 'onnx';
+    this.fingerprintValue = options.fingerprint;
     this.numClasses = classesOf(session, LOGITS);
     this.inputNormalization = options.inputNormalization ?? IMAGENET_NORMALIZATION;
     this.normalization = options.normalization ?? IMAGENET_NORMALIZATION;
@@ -57,11 +65,24 @@ export class OrtTeacher implements Teacher {
   static async create(model: string | Uint8Array, options: OrtTeacherOptions = {}): Promise<OrtTeacher> {
     const session = await OrtWorkerSession.create(model, options);
     try {
-      return new OrtTeacher(session, options);
+      return new OrtTeacher(session, options, model);
     } catch (err) {
       await session.dispose();
       throw err;
     }
+  }
+
+  /**
+   * SHA-256 naming the outputs this teacher gives (for the teacher-output cache): the `fingerprint` option, else a
+   * hash of the model's bytes and the input mapping.
+   */
+  fingerprint(): string {
+    if (this.fingerprintValue === undefined) {
+      const h = createHash('sha256').update(`${normalizationSalt(this.inputNormalization, this.normalization)}\n`);
+      h.update(typeof this.model === 'string' ? readFileSync(this.model) : this.model);
+      this.fingerprintValue = h.digest('hex');
+    }
+    return this.fingerprintValue;
   }
 
   /** Teacher logits for a batch of the student's NHWC images; blocks until ONNX Runtime has them. */
