@@ -1,6 +1,6 @@
 import type { Normalization } from '@deitjs/core';
 import { type Dataset, DataLoader, type DatasetSpec, type TransformSpec, createDataset, resolveDataset } from '@deitjs/data';
-import type { RunDataInfo } from '@deitjs/run';
+import type { RunDataInfo, RunPreprocessing } from '@deitjs/run';
 
 /** What to evaluate on. */
 export interface EvalDataOptions {
@@ -16,6 +16,8 @@ export interface EvalDataOptions {
   batchSize: number;
   /** The data of the run being evaluated: its MNIST split parameters and data-set kind are reused. */
   run?: RunDataInfo;
+  /** The run's eval preprocessing (with `run`): its transform is applied to data of the run's kind. */
+  preprocessing?: RunPreprocessing;
   /** Seed of the MNIST split when there is no run. */
   seed?: number;
   /** Evaluate at most this many images, spread evenly over the (class-ordered) data set. */
@@ -59,11 +61,14 @@ export function evalData(o: EvalDataOptions): EvalData {
     imgSize: o.imgSize,
   });
   const dataset = resolved.spec;
-  // ImageFolder images come in any size (resize + centre crop, as a training run's eval); CIFAR and MNIST have the input size.
+  // The run's own eval transform on data of its kind; otherwise ImageFolder images come in any size (resize + centre
+  // crop, as a training run's eval) and CIFAR and MNIST have the input size.
+  const own = o.preprocessing !== undefined && o.run !== undefined && resolved.kind === o.run.dataSet ? o.preprocessing.transform : undefined;
   const transform: TransformSpec =
-    resolved.kind === 'imagefolder'
+    own ??
+    (resolved.kind === 'imagefolder'
       ? { kind: 'eval', size: o.imgSize, cropPct: o.cropPct ?? 0.875, normalization: o.normalization }
-      : { kind: 'plain', size: o.imgSize, normalization: o.normalization };
+      : { kind: 'plain', size: o.imgSize, normalization: o.normalization });
   let description = resolved.description;
   const full = createDataset(dataset);
   const ds = o.limit === undefined ? full : spread(full, o.limit);

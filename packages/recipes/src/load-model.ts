@@ -1,13 +1,13 @@
-import { type Classifier, ConfigError, IMAGENET_NORMALIZATION, type Normalization, type Teacher, loadStateDictFile } from '@deitjs/core';
-import { type DeiT, createModel, listModels, modelConfig } from '@deitjs/models';
-import { type ConvNet, ConvNetTeacher, checkpointNumClasses, createConvNet, listTeachers, teacherArchitecture, teacherFromClassifier } from '@deitjs/teachers';
-import { RUN_FILES, type RunInfo, runFile } from '@deitjs/run';
+import { type Classifier, type Normalization, loadStateDictFile } from '@deitjs/core';
+import { type DeiT, createModel, resolveModel } from '@deitjs/models';
+import { DEFAULT_EVAL_CROP_PCT, RUN_FILES, type RunInfo, type RunPreprocessing, runFile } from '@deitjs/run';
+import { type ConvNet, ConvNetTeacher, type FingerprintedTeacher, checkpointNumClasses, teacherFromClassifier } from '@deitjs/teachers';
 
 /** Which model to load, before anything is computed (no backend needed). */
 export interface ModelChoice {
   /** Registry name. */
   name: string;
-  /** A DeiT (`createModel`) or a CNN (`createConvNet`). */
+  /** A DeiT (`deit` family of the registry) or a CNN (`resnet`/`regnet`). */
   kind: 'student' | 'teacher';
   /** The checkpoint. */
   weights: string;
@@ -17,6 +17,8 @@ export interface ModelChoice {
   imgSize: number;
   /** The model's input normalisation. */
   normalization: Normalization;
+  /** How images are brought to the model's input: the run's, else the registry's normalisation with deit's eval crop. */
+  preprocessing: RunPreprocessing;
   /** The run it comes from. */
   run?: RunInfo;
 }
@@ -26,43 +28,44 @@ export interface LoadedModel extends ModelChoice {
   model: DeiT | ConvNet;
 }
 
-function knownNames(): string[] {
-  return [...listModels(), ...listTeachers().map((t) => t.name)];
-}
-
-/** A ModelChoice for a run directory: its model.safetensors, classes, size and normalisation. */
+/** A ModelChoice for a run directory: its model.safetensors, classes, size, normalisation and preprocessing. */
 export function runModelChoice(run: RunInfo, imgSize?: number): ModelChoice {
   const weights = runFile(run, RUN_FILES.model);
-  return { name: run.model, kind: run.kind, weights, numClasses: run.numClasses, imgSize: imgSize ?? run.imgSize, normalization: run.normalization, run };
+  const size = imgSize ?? run.imgSize;
+  // Another input size than the run's resizes to it; the rest of the run's preprocessing stays.
+  const preprocessing: RunPreprocessing = { ...run.preprocessing, transform: { ...run.preprocessing.transform, size } };
+  return { name: run.model, kind: run.kind, weights, numClasses: run.numClasses, imgSize: size, normalization: run.normalization, preprocessing, run };
 }
 
-/** A ModelChoice for a registered name and a checkpoint. */
-export function namedModelChoice(name: string, weights: string, option: string, numClasses?: number, imgSize?: number): ModelChoice {
-  const isTeacher = listTeachers().some((t) => t.name === name);
-  if (!isTeacher && !listModels().includes(name)) throw new ConfigError(option, `unknown model "${name}" (known: ${knownNames().join(', ')})`);
-  if (isTeacher) {
-    const arch = teacherArchitecture(name);
-    return { name, kind: 'teacher', weights, numClasses, imgSize: imgSize ?? arch.imageSize, normalization: arch.normalization };
-  }
-  return { name, kind: 'student', weights, numClasses, imgSize: imgSize ?? modelConfig(name).imgSize, normalization: IMAGENET_NORMALIZATION };
+/**
+ * A ModelChoice for a registered name (DeiT or CNN) and a checkpoint: input size and normalisation from the
+ * registry's pretrained cfg, deit's eval resize + centre crop (`cropPct`, default 0.875). An unknown name is the
+ * registry's ConfigError on `option`.
+ */
+export function namedModelChoice(name: string, weights: string, option: string, numClasses?: number, imgSize?: number, cropPct = DEFAULT_EVAL_CROP_PCT): ModelChoice {
+  const info = resolveModel(name, option);
+  const cfg = info.pretrainedCfg;
+  const size = imgSize ?? cfg.inputSize[2];
+  const normalization: Normalization = { mean: [...cfg.mean], std: [...cfg.std] };
+  const preprocessing: RunPreprocessing = { transform: { kind: 'eval', size, cropPct, normalization }, interpolation: 'bicubic' };
+  return { name, kind: info.family === 'deit' ? 'student' : 'teacher', weights, numClasses, imgSize: size, normalization, preprocessing };
 }
 
-/** Builds the chosen model and loads its weights (the backend must be initialised). */
+/** Builds the chosen model through the registry's `createModel` and loads its weights (the backend must be initialised). */
 export function loadModel(choice: ModelChoice, warn: (message: string) => void): LoadedModel {
   const sd = loadStateDictFile(choice.weights);
-  if (choice.kind === 'teacher') {
-    const model = createConvNet(choice.name, { weights: sd, numClasses: choice.numClasses ?? checkpointNumClasses(sd), source: choice.weights, warn });
-    return { ...choice, numClasses: model.numClasses, model };
-  }
-  const numClasses = choice.numClasses ?? sd.get('head.weight')?.shape[0];
-  const model = createModel(choice.name, { weights: sd, numClasses, imgSize: choice.imgSize, source: choice.weights, warn });
+  const headClasses = choice.kind === 'teacher' ? checkpointNumClasses(sd) : sd.get('head.weight')?.shape[0];
+  const model = createModel(choice.name, { weights: sd, numClasses: choice.numClasses ?? headClasses, imgSize: choice.imgSize, source: choice.weights, warn });
   return { ...choice, numClasses: model.numClasses, model };
 }
 
-/** A loaded model as a frozen teacher for a student fed with `studentNormalization`; dispose it when done. */
-export function asTeacher(loaded: LoadedModel, studentNormalization: Normalization): Teacher & { dispose(): void } {
+/**
+ * A loaded model as a frozen teacher for a student fed with `studentNormalization` (its inputs are mapped to the
+ * model's own normalisation); it fingerprints its weights for the teacher-output cache. Dispose it when done.
+ */
+export function asTeacher(loaded: LoadedModel, studentNormalization: Normalization): FingerprintedTeacher & { dispose(): void } {
   const io = { name: loaded.name, inputNormalization: studentNormalization, normalization: loaded.normalization };
   if (loaded.kind === 'teacher') return new ConvNetTeacher(loaded.model as ConvNet, io);
   const t = teacherFromClassifier(loaded.model as Classifier, io);
-  return { name: t.name, numClasses: t.numClasses, predict: (x) => t.predict(x), dispose: () => loaded.model.dispose() };
+  return { name: t.name, numClasses: t.numClasses, predict: (x) => t.predict(x), fingerprint: () => t.fingerprint(), dispose: () => loaded.model.dispose() };
 }

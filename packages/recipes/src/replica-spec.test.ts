@@ -2,10 +2,10 @@ import { Rng, maxAbsDiff, relL2Error, tf } from '@deitjs/core';
 import { describeOnBackends } from '@deitjs/core/test';
 import { baseCriterion, distillationLoss } from '@deitjs/losses';
 import { createModel } from '@deitjs/models';
-import { createTeacher } from '@deitjs/teachers';
+import { ConvNet, createTeacher } from '@deitjs/teachers';
 import { DataParallel, lossAndGradients } from '@deitjs/trainer';
 import { describe, expect, it } from 'vitest';
-import { type ReplicaSpec, dataParallelThreads, replicaScript } from './replica-spec.js';
+import { type ReplicaSpec, buildReplica, dataParallelThreads, replicaScript } from './replica-spec.js';
 
 describeOnBackends('data-parallel DeiT replicas', (backend) => {
   it('a hard-distillation step split over 2 threads gives the whole batch loss and gradients (teacher in the replica)', async () => {
@@ -49,6 +49,22 @@ describeOnBackends('data-parallel DeiT replicas', (backend) => {
     student.dispose();
     teacher.model.dispose();
     await dp.close();
+  });
+});
+
+describe('buildReplica', () => {
+  const loss = { type: 'none' as const, mixup: false, smoothing: 0 };
+  it('builds a CNN by the same registry as a DeiT; an unknown name is its ConfigError', async () => {
+    const { initBackend } = await import('@deitjs/core');
+    await initBackend('cpu');
+    const before = tf.memory().numTensors;
+    const cnn = buildReplica({ model: 'resnet_mnist', numClasses: 7, loss });
+    expect(cnn.student.numClasses).toBe(7);
+    expect(cnn.student.distilled).toBe(false);
+    expect(cnn.student).toBeInstanceOf(ConvNet);
+    (cnn.student as ConvNet).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => buildReplica({ model: 'resnet_mnits', numClasses: 7, loss })).toThrow(/^model: unknown model "resnet_mnits" \(did you mean resnet_mnist/);
   });
 });
 

@@ -1,12 +1,12 @@
 import { ConfigError, workerScript } from '@deitjs/core';
 import { type DistillationType, baseCriterion, distillationLoss } from '@deitjs/losses';
-import { createModel, listModels } from '@deitjs/models';
-import { createConvNet, createTeacher } from '@deitjs/teachers';
+import { createModel } from '@deitjs/models';
+import { createTeacher } from '@deitjs/teachers';
 import type { Replica } from '@deitjs/trainer';
 
 /** What a data-parallel replica builds: plain data, sent to each worker thread. */
 export interface ReplicaSpec {
-  /** A registered DeiT (`@deitjs/models`) or convnet (`@deitjs/teachers`) name. */
+  /** A registered name of `@deitjs/models` (a DeiT or a CNN). */
   model: string;
   /** Output classes. */
   numClasses: number;
@@ -22,9 +22,8 @@ export interface ReplicaSpec {
 
 /** Builds the model, loss and optional teacher of a replica from its spec (in the worker thread). */
 export function buildReplica(spec: ReplicaSpec): Replica {
-  const student = listModels().includes(spec.model)
-    ? createModel(spec.model, { numClasses: spec.numClasses, imgSize: spec.imgSize, dropPathRate: spec.dropPathRate, warn: () => undefined })
-    : createConvNet(spec.model, { numClasses: spec.numClasses });
+  // One registry for DeiTs and CNNs (a CNN ignores the DeiT-only options); an unknown name is its ConfigError.
+  const student = createModel(spec.model, { numClasses: spec.numClasses, imgSize: spec.imgSize, dropPathRate: spec.dropPathRate, warn: () => undefined });
   const loss = distillationLoss({
     base: baseCriterion({ mixup: spec.loss.mixup, smoothing: spec.loss.smoothing, bceLoss: spec.loss.bceLoss ?? false }),
     type: spec.loss.type,

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, initBackend, tf, writeSafetensors } from '@deitjs/core';
-import { createConvNet } from '@deitjs/teachers';
+import { createModel } from '@deitjs/models';
+import { createConvNet, createTeacher, teacherFromClassifier } from '@deitjs/teachers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { teacherFromRun } from './teacher-from-run.js';
 import { writeRunDir } from './test/run-dir.js';
@@ -41,11 +42,32 @@ describe('teacherFromRun (cpu)', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('fingerprints as the teachers built directly from the same weights (the teacher-output cache keys stay the same)', () => {
+    const dir = teacherRun('fingerprint', true);
+    const { teacher, dispose } = teacherFromRun(dir, 10);
+    const direct = createTeacher('resnet_mnist', { weights: join(dir, 'model.safetensors'), numClasses: 10 });
+    expect(teacher.fingerprint()).toBe(direct.fingerprint());
+    direct.dispose();
+    dispose();
+    // A DeiT student run as teacher: the fingerprint of the classifier itself (no input mapping with one normalisation).
+    const studentDir = writeRunDir(root, 'deit-teacher', {});
+    const deit = createModel('deit_mini_distilled_patch8_32', { numClasses: 10, seed: 5 });
+    writeSafetensors(join(studentDir, 'model.safetensors'), deit.stateDict(), { format: 'pt' });
+    const fromRun = teacherFromRun(studentDir, 10);
+    expect(fromRun.teacher.fingerprint()).toBe(teacherFromClassifier(deit).fingerprint());
+    // A student fed with other statistics has its inputs mapped, which the fingerprint says.
+    const mapped = teacherFromRun(studentDir, 10, { studentNormalization: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } });
+    expect(mapped.teacher.fingerprint()).not.toBe(fromRun.teacher.fingerprint());
+    fromRun.dispose();
+    mapped.dispose();
+    deit.dispose();
+  });
+
   it('names the option for a missing run, missing weights and a class mismatch', () => {
     const missing = join(root, 'absent');
     expect(() => teacherFromRun(missing, 10)).toThrow(new ConfigError('--teacher-run', `${missing}: no such run directory`));
     const unfinished = teacherRun('unfinished', false);
-    expect(() => teacherFromRun(unfinished, 10, '--teacher')).toThrow(
+    expect(() => teacherFromRun(unfinished, 10, { option: '--teacher' })).toThrow(
       new ConfigError('--teacher', `${unfinished} has no model.safetensors (did its training finish?)`),
     );
     expect(() => teacherFromRun(teacherRun('ten', true), 100)).toThrow(/--teacher-run: the teacher has 10 classes, the student 100/);

@@ -1,7 +1,9 @@
 // Test fixtures of @deitjs/recipes' own tests (not exported from the package).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { RUN_FORMAT, type RunDescription, writeRunInfo } from '@deitjs/run';
+import { RUN_FORMAT, type RunDescription, runPreprocessing, writeRunInfo } from '@deitjs/run';
+
+const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
 
 /** run.json of a distilled DeiT student on the default MNIST split; tests override what they need. */
 export const STUDENT_RUN: RunDescription = {
@@ -12,7 +14,8 @@ export const STUDENT_RUN: RunDescription = {
   imgSize: 32,
   distilled: true,
   data: { data: 'mnist', dataSet: 'mnist', seed: 0 },
-  normalization: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+  normalization: { mean: [...IMAGENET.mean], std: [...IMAGENET.std] },
+  preprocessing: runPreprocessing({ data: 'mnist', dataSet: 'mnist', seed: 0 }, 32, { mean: [...IMAGENET.mean], std: [...IMAGENET.std] }),
 };
 
 /** Creates `root/name` holding only a run.json of `STUDENT_RUN` with `overrides`; returns the directory. */
