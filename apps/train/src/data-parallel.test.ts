@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, maxAbsDiff, readSafetensors, toFloat32 } from '@deitjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUIET_IO, quickMnistOptions } from './test-options.js';
+import { QUIET_IO, quickMnistOptions } from './test/options.js';
 import { runTraining } from './train-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'deit-train-dp-'));

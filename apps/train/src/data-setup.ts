@@ -1,6 +1,7 @@
-import { ConfigError, IMAGENET_NORMALIZATION, type Normalization } from '@deitjs/core';
-import { DataLoader, type DataSetKind, type TransformSpec, resolveDataset } from '@deitjs/data';
-import type { RunDataInfo } from '@deitjs/run';
+import { ConfigError, type DataSetKind, type Normalization } from '@deitjs/core';
+import { DataLoader, type TransformSpec, resolveDataset } from '@deitjs/data';
+import { resolveModel } from '@deitjs/models';
+import { type RunDataInfo, type RunPreprocessing, runPreprocessing } from '@deitjs/run';
 import type { TrainOptions } from './options.js';
 
 /** How the data of a run was read: recorded in `run.json` so that deit-eval rebuilds the same test set. */
@@ -16,13 +17,17 @@ export interface RunData {
   numClasses: number;
   /** What was read. */
   info: DataInfo;
-  /** The input normalisation (ImageNet's, as DeiT). */
+  /** The input normalisation: the model's, from the registry's pretrained cfg. */
   normalization: Normalization;
+  /** The full eval preprocessing (recorded in run.json; the eval loader applies its transform). */
+  preprocessing: RunPreprocessing;
 }
 
 /** Builds the training and evaluation loaders a run's options describe. */
 export function buildRunData(options: TrainOptions): RunData {
-  const normalization = IMAGENET_NORMALIZATION;
+  // The model's normalisation from the registry (an unknown --model is the registry's ConfigError).
+  const cfg = resolveModel(options.model, '--model').pretrainedCfg;
+  const normalization: Normalization = { mean: [...cfg.mean], std: [...cfg.std] };
   // One resolver for both apps: how --data is read, which folders are the splits, the MNIST split.
   const common = {
     data: options.data,
@@ -39,10 +44,10 @@ export function buildRunData(options: TrainOptions): RunData {
     const { trainPerClass, testPerClass, pad } = trainSet.mnist;
     Object.assign(info, { trainPerClass, testPerClass, pad });
   }
-  const trainTransform = deitOrLight(options, kind === 'mnist');
+  const trainTransform: TransformSpec = { ...deitOrLight(options, kind === 'mnist'), normalization };
   // ImageFolder images come in any size (resize + centre crop); CIFAR and MNIST already have the input size.
-  const evalTransform: TransformSpec =
-    kind === 'imagefolder' ? { kind: 'eval', size: options.inputSize, cropPct: options.evalCropRatio } : { kind: 'plain', size: options.inputSize };
+  const preprocessing = runPreprocessing(info, options.inputSize, normalization, options.evalCropRatio);
+  const evalTransform: TransformSpec = preprocessing.transform;
   const mixupOn = options.mixup > 0 || options.cutmix > 0;
   const train = new DataLoader({
     dataset: trainSet.spec,
@@ -76,7 +81,7 @@ export function buildRunData(options: TrainOptions): RunData {
   if (train.dataset.classes.length > numClasses) {
     throw new ConfigError('--num-classes', `${numClasses} is fewer than the ${train.dataset.classes.length} classes of ${options.data}`);
   }
-  return { train, eval: evalLoader, numClasses, info, normalization };
+  return { train, eval: evalLoader, numClasses, info, normalization, preprocessing };
 }
 
 /** The training transform: deit's (RandomResizedCrop + RandAugment + erasing, or 3-Augment), or light shifts (MNIST). */

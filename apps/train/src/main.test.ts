@@ -42,6 +42,10 @@ describe('deit-train', () => {
     for (const f of ['run.json', 'model.safetensors', 'metrics.jsonl', 'checkpoint-last.safetensors', 'report.html']) expect(existsSync(join(out, f))).toBe(true);
     const info = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
     expect(info).toMatchObject({ format: 'deitjs-run/1', kind: 'teacher', model: 'resnet_mnist', numClasses: 10, imgSize: 32, distilled: false });
+    // The run's eval preprocessing: 28 px grey digits zero-padded to 32, no resize, the registry's ImageNet statistics.
+    const imagenet = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+    expect(info.normalization).toEqual(imagenet);
+    expect(info.preprocessing).toEqual({ transform: { kind: 'plain', size: 32, normalization: imagenet }, interpolation: 'bicubic', input: { colour: 'grey', size: 28, pad: 2 } });
     // timm names and PyTorch layouts in the weights: a 3×3 stem conv OIHW.
     expect(readSafetensorsHeader(join(out, 'model.safetensors')).entries.find((t) => t.name === 'conv1.weight')?.shape).toEqual([16, 3, 3, 3]);
     const epochs = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));

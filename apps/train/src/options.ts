@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '@deitjs/core';
+import { ConfigError, DATA_SET_KINDS } from '@deitjs/core';
 import { MNIST_DEFAULTS } from '@deitjs/data';
 import { parse as parseYaml } from 'yaml';
 
@@ -81,7 +81,7 @@ export interface TrainOptions {
 export const OPTION_DEFS: readonly OptionDef[] = [
   { key: 'config', kind: 'string', help: 'JSON or YAML file of options (flags override it)' },
   { key: 'data', kind: 'string', help: "training data: an ImageFolder root (with train/ and val/), a CIFAR folder of *.bin, or 'mnist'" },
-  { key: 'dataSet', kind: 'string', choices: ['auto', 'imagefolder', 'cifar10', 'cifar100', 'mnist'], help: 'how to read --data' },
+  { key: 'dataSet', kind: 'string', choices: ['auto', ...DATA_SET_KINDS], help: 'how to read --data' },
   { key: 'model', kind: 'string', help: 'student model name (see deit-eval models)' },
   { key: 'inputSize', kind: 'int', min: 8, help: 'image size in pixels' },
   { key: 'numClasses', kind: 'int', min: 0, help: 'number of classes (0: from the data set)' },

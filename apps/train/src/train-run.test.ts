@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { initBackend } from '@deitjs/core';
 import { RUN_FILES, readJsonLines, readRunInfo } from '@deitjs/run';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUIET_IO, quickMnistOptions } from './test-options.js';
+import { QUIET_IO, quickMnistOptions } from './test/options.js';
 import { runTraining } from './train-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'deit-train-run-'));
@@ -13,6 +13,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('runTraining and the run directory (wasm)', () => {
   beforeAll(async () => {
     await initBackend('wasm');
+  });
+
+  it("an unknown --model is the registry's ConfigError with the near names, before anything is trained", async () => {
+    const options = quickMnistOptions({ model: 'resnet_mnits', trainPerClass: 2, testPerClass: 1, output: join(dir, 'never') });
+    await expect(runTraining(options, QUIET_IO)).rejects.toThrow(/^--model: unknown model "resnet_mnits" \(did you mean resnet_mnist/);
   });
 
   it('--resume DIR/checkpoint-last.safetensors continues the run in DIR', async () => {

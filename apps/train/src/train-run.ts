@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { ConfigError, type Module, type Teacher } from '@deitjs/core';
+import { ConfigError, type Module, type Normalization, type Teacher } from '@deitjs/core';
 import { baseCriterion, distillationLoss, type DistillationType } from '@deitjs/losses';
-import { createModel, listModels } from '@deitjs/models';
+import { createModel, resolveModel } from '@deitjs/models';
 import { type ReplicaSpec, replicaScript, teacherFromRun } from '@deitjs/recipes';
 import { RUN_FILES, RUN_FORMAT, type RunDescription, writeRunInfo, writeRunReport } from '@deitjs/run';
-import { createConvNet, createTeacher, listTeachers } from '@deitjs/teachers';
+import { createTeacher } from '@deitjs/teachers';
 import { DataParallel, type EvalMetrics, type Student, Trainer } from '@deitjs/trainer';
 import { buildRunData } from './data-setup.js';
 import type { TrainIO } from './io.js';
@@ -31,30 +31,27 @@ export interface TrainRunResult {
   lastEval: EvalMetrics | undefined;
 }
 
-const isStudentModel = (name: string): boolean => listModels().includes(name);
-const isTeacherModel = (name: string): boolean => listTeachers().some((t) => t.name === name);
-
-/** A registered DeiT or convnet by name, for training. */
+/** A registered DeiT (a student run) or CNN (a teacher run) by name, for training; unknown names are the registry's ConfigError. */
 function buildModel(options: TrainOptions, numClasses: number): { model: Student & Module; kind: RunDescription['kind']; distilled: boolean } {
-  if (isStudentModel(options.model)) {
-    const model = createModel(options.model, { numClasses, imgSize: options.inputSize, dropPathRate: options.dropPath, seed: options.seed });
-    return { model, kind: 'student', distilled: model.distilled };
-  }
-  if (isTeacherModel(options.model)) {
-    return { model: createConvNet(options.model, { numClasses, seed: options.seed }), kind: 'teacher', distilled: false };
-  }
-  throw new ConfigError('--model', `unknown model "${options.model}" (DeiT: ${listModels().join(', ')}; convnets: ${listTeachers().map((t) => t.name).join(', ')})`);
+  const { family } = resolveModel(options.model, '--model');
+  // A CNN ignores the DeiT-only options (input size, stochastic depth).
+  const model = createModel(options.model, { numClasses, imgSize: options.inputSize, dropPathRate: options.dropPath, seed: options.seed });
+  return { model, kind: family === 'deit' ? 'student' : 'teacher', distilled: model.distilled };
 }
 
-function buildTeacher(options: TrainOptions, numClasses: number): { teacher: Teacher; dispose(): void; info: Pick<RunDescription, 'teacher' | 'teacherRun'> } | undefined {
+function buildTeacher(
+  options: TrainOptions,
+  numClasses: number,
+  studentNormalization: Normalization,
+): { teacher: Teacher; dispose(): void; info: Pick<RunDescription, 'teacher' | 'teacherRun'> } | undefined {
   if (options.distillationType === 'none') return undefined;
   if (options.teacherRun !== '') {
-    return { ...teacherFromRun(options.teacherRun, numClasses), info: { teacherRun: resolve(options.teacherRun) } };
+    return { ...teacherFromRun(options.teacherRun, numClasses, { studentNormalization }), info: { teacherRun: resolve(options.teacherRun) } };
   }
   if (options.teacherWeights === '') {
     throw new ConfigError('--teacher-weights', `distillation "${options.distillationType}" needs a trained teacher: --teacher NAME --teacher-weights FILE, or --teacher-run DIR`);
   }
-  const t = createTeacher(options.teacher, { weights: options.teacherWeights, numClasses });
+  const t = createTeacher(options.teacher, { weights: options.teacherWeights, numClasses, inputNormalization: studentNormalization });
   return { teacher: t, dispose: () => t.model.dispose(), info: { teacher: options.teacher } };
 }
 
@@ -106,7 +103,7 @@ export async function runTraining(options: TrainOptions, io: TrainIO, hooks: { l
     if (options.distillationType !== 'none' && !distilled) {
       throw new ConfigError('--distillation-type', `${options.model} has no distillation head; use a *_distilled_* model or --distillation-type none`);
     }
-    teacher = buildTeacher(options, data.numClasses);
+    teacher = buildTeacher(options, data.numClasses, data.normalization);
   } catch (err) {
     model.dispose();
     throw err;
@@ -124,6 +121,7 @@ export async function runTraining(options: TrainOptions, io: TrainIO, hooks: { l
     distilled,
     data: data.info,
     normalization: data.normalization,
+    preprocessing: data.preprocessing,
     ...(teacher?.info ?? {}),
   };
   writeRunInfo(runDir, info);

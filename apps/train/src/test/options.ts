@@ -1,6 +1,6 @@
 // Short MNIST runs for the app's tests (not exported from the package).
-import { DEFAULT_OPTIONS, type TrainOptions } from './options.js';
-import type { TrainIO } from './io.js';
+import { DEFAULT_OPTIONS, type TrainOptions } from '../options.js';
+import type { TrainIO } from '../io.js';
 
 /** A small MNIST run with the main job's light augmentation (±2 px shifts; no RandAugment, erasing or mixing). */
 export function quickMnistOptions(overrides: Partial<TrainOptions>): TrainOptions {
