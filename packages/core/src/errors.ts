@@ -1,3 +1,5 @@
+import { escapeControl, quote, truncateText } from './quote.js';
+
 /** Base class of every error deitjs throws on purpose; `code` is stable for programs to switch on. */
 export class DeitError extends Error {
   /** A stable, machine-readable error code. */
@@ -9,17 +11,35 @@ export class DeitError extends Error {
   }
 }
 
-/** A checkpoint or tensor file that cannot be read: names the file and, where known, the tensor. */
+// A checkpoint error is one line naming the file; hostile names and values in it are escaped and bounded.
+const MAX_FILE_CHARS = 400;
+const MAX_TENSOR_CHARS = 160;
+const MAX_MESSAGE_CHARS = 1000;
+
+/**
+ * A checkpoint or tensor file that cannot be read: names the file and, where known, the tensor. The message is
+ * one printable line: control characters in the file name, tensor name and detail are escaped, and each part
+ * is cut to a bounded length (the `file` and `tensor` fields keep the full values).
+ */
 export class CheckpointError extends DeitError {
   /** Path of the file at fault. */
   readonly file: string;
   /** Name of the tensor (or pickle global) at fault, when there is one. */
   readonly tensor: string | undefined;
   constructor(file: string, message: string, tensor?: string, options?: { cause?: unknown }) {
-    super('E_CHECKPOINT', `${file}${tensor === undefined ? '' : ` [${tensor}]`}: ${message}`, options);
+    const where = truncateText(escapeControl(String(file)), MAX_FILE_CHARS);
+    const what = tensor === undefined ? '' : ` [${tensorLabel(tensor)}]`;
+    super('E_CHECKPOINT', `${where}${what}: ${truncateText(escapeControl(message), MAX_MESSAGE_CHARS)}`, options);
     this.file = file;
     this.tensor = tensor;
   }
+}
+
+/** A tensor name as shown in a message: printable and bounded; a name with control characters or quotes is quoted. */
+function tensorLabel(name: string): string {
+  const plain = escapeControl(name);
+  if (plain === name && !name.includes('"')) return truncateText(name, MAX_TENSOR_CHARS);
+  return quote(name, { maxLength: MAX_TENSOR_CHARS });
 }
 
 /** A state dict that does not fit a model: lists missing, unexpected and mis-shaped keys. */

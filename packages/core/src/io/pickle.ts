@@ -1,5 +1,6 @@
 import { readSync } from 'node:fs';
-import { CheckpointError } from '../errors.js';
+import { CheckpointError, DeitError } from '../errors.js';
+import { quote } from '../quote.js';
 
 /**
  * A Python global a pickle may name (`module.name`). `construct` is what REDUCE / NEWOBJ does with it; a global
@@ -40,6 +41,8 @@ export class PickledObject {
 export interface PickleSource {
   /** Absolute position of the next byte. */
   readonly position: number;
+  /** How many bytes the pickle can span at most, when known: it sets the work the pickle may cause. */
+  readonly size?: number;
   /** The next `n` bytes; throws a CheckpointError at the end of the input. */
   read(n: number): Uint8Array;
 }
@@ -54,6 +57,9 @@ export class BytesSource implements PickleSource {
   get position(): number {
     return this.pos;
   }
+  get size(): number {
+    return this.bytes.byteLength;
+  }
   read(n: number): Uint8Array {
     if (this.pos + n > this.bytes.byteLength) throw new CheckpointError(this.file, `pickle is truncated at byte ${this.bytes.byteLength}`);
     const out = this.bytes.subarray(this.pos, this.pos + n);
@@ -67,6 +73,7 @@ export class FileSource implements PickleSource {
   private buf = new Uint8Array(0);
   private bufStart = 0;
   private pos: number;
+  private readonly start: number;
   constructor(
     private readonly file: string,
     private readonly fd: number,
@@ -74,9 +81,13 @@ export class FileSource implements PickleSource {
     private readonly fileSize: number,
   ) {
     this.pos = start;
+    this.start = start;
   }
   get position(): number {
     return this.pos;
+  }
+  get size(): number {
+    return this.fileSize - this.start;
   }
   read(n: number): Uint8Array {
     const end = this.pos + n;
@@ -103,6 +114,34 @@ export interface UnpickleOptions {
   findGlobal: (module: string, name: string) => PickleGlobal | undefined;
   /** Resolves a persistent id (torch uses them for tensor storages); without it they are refused. */
   persistentLoad?: (pid: unknown) => unknown;
+  /**
+   * Most items and bytes the pickle's calls may copy or produce in all (each call is charged the sizes of its
+   * arguments); default {@link defaultUnpickleBudget} of the source's size. Bounds "billion laughs" pickles.
+   */
+  budget?: number;
+}
+
+/** Calls may copy or produce this many items/bytes per byte of pickle… */
+const BUDGET_PER_BYTE = 16;
+/** …plus this many, whatever the size. */
+const BUDGET_FLOOR = 1 << 20;
+
+/**
+ * The work a pickle of `size` bytes may cause through its calls: 16 items or bytes per input byte plus 1 Mi.
+ * Plain opcodes cost at most one item per byte already; only calls (list(x), OrderedDict(x), `_codecs.encode`…)
+ * can copy a memoised value again and again, and this is what bounds them.
+ */
+export function defaultUnpickleBudget(size: number | undefined): number {
+  return size === undefined ? BUDGET_FLOOR * BUDGET_PER_BYTE : BUDGET_FLOOR + BUDGET_PER_BYTE * size;
+}
+
+/** What a call's argument costs: the number of items or bytes a constructor may copy from it. */
+function shallowSize(v: unknown): number {
+  if (typeof v === 'string') return v.length;
+  if (Array.isArray(v)) return v.length;
+  if (v instanceof Map || v instanceof Set) return v.size;
+  if (ArrayBuffer.isView(v)) return v.byteLength;
+  return 1;
 }
 
 const utf8 = new TextDecoder('utf-8');
@@ -112,19 +151,24 @@ function toNumberIfSafe(v: bigint): number | bigint {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
 }
 
-/** Little-endian two's-complement integer of any width (LONG1 / LONG4). */
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Little-endian two's-complement integer of any width (LONG1 / LONG4), in time linear in its length. */
 function decodeLong(bytes: Uint8Array): number | bigint {
-  if (bytes.byteLength === 0) return 0;
-  let v = 0n;
-  for (let i = bytes.byteLength - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
-  if (bytes[bytes.byteLength - 1]! & 0x80) v -= 1n << BigInt(8 * bytes.byteLength);
+  const n = bytes.byteLength;
+  if (n === 0) return 0;
+  // Shifting a growing BigInt byte by byte is quadratic; one hex string parsed at once is linear.
+  const digits = new Array<string>(n);
+  for (let i = 0; i < n; i++) digits[i] = HEX[bytes[n - 1 - i]!]!;
+  let v = BigInt(`0x${digits.join('')}`);
+  if (bytes[n - 1]! & 0x80) v -= 1n << BigInt(8 * n);
   return toNumberIfSafe(v);
 }
 
 /** Unescapes the body of a protocol-0 STRING literal (Python repr of a str). */
 function unquote(file: string, text: string): string {
   const q = text[0];
-  if ((q !== "'" && q !== '"') || text[text.length - 1] !== q) throw new CheckpointError(file, `malformed STRING literal ${text}`);
+  if ((q !== "'" && q !== '"') || text[text.length - 1] !== q) throw new CheckpointError(file, `malformed STRING literal ${quote(text)}`);
   return text.slice(1, -1).replace(/\\(x[0-9a-fA-F]{2}|.)/g, (_, e: string) => {
     if (e[0] === 'x') return String.fromCharCode(Number.parseInt(e.slice(1), 16));
     return ({ n: '\n', r: '\r', t: '\t', '\\': '\\', "'": "'", '"': '"' } as Record<string, string>)[e] ?? `\\${e}`;
@@ -144,6 +188,8 @@ export function unpickle(source: PickleSource, options: UnpickleOptions): unknow
   const stack: unknown[] = [];
   const marks: number[] = [];
   const memo = new Map<number, unknown>();
+  const budget = options.budget ?? defaultUnpickleBudget(source.size);
+  let spent = 0;
 
   const u8 = () => source.read(1)[0]!;
   const view = (n: number) => {
@@ -170,7 +216,8 @@ export function unpickle(source: PickleSource, options: UnpickleOptions): unknow
     return stack.pop();
   };
   const top = (): unknown => {
-    if (stack.length === 0) fail(`pickle stack underflow at byte ${source.position}`);
+    // As in CPython, a MARK opens a new frame: the value below it is not reachable until the frame is closed.
+    if (stack.length === 0 || (marks.length > 0 && stack.length <= marks[marks.length - 1]!)) fail(`pickle stack underflow at byte ${source.position}`);
     return stack[stack.length - 1];
   };
   const popMark = (): unknown[] => {
@@ -189,7 +236,20 @@ export function unpickle(source: PickleSource, options: UnpickleOptions): unknow
     if (!(callee instanceof PickleGlobal)) return fail(`pickle calls a non-callable value at byte ${source.position}`);
     if (callee.construct === undefined) return fail(`pickle calls ${callee.qualifiedName}, which cannot be called`, callee.qualifiedName);
     if (!Array.isArray(args)) return fail(`pickle passes non-tuple arguments to ${callee.qualifiedName}`, callee.qualifiedName);
-    return callee.construct(args);
+    spent += 1;
+    for (const a of args) spent += shallowSize(a);
+    if (spent > budget) {
+      return fail(
+        `pickle calls copy more than ${budget} items/bytes (${BUDGET_PER_BYTE} per pickle byte + ${BUDGET_FLOOR}): refusing a decompression bomb at byte ${source.position}`,
+        callee.qualifiedName,
+      );
+    }
+    try {
+      return callee.construct(args);
+    } catch (err) {
+      if (err instanceof DeitError) throw err;
+      return fail(`${callee.qualifiedName} refuses its arguments: ${(err as Error).message}`, callee.qualifiedName);
+    }
   };
   const setItems = (target: unknown, items: unknown[]) => {
     if (!(target instanceof Map)) return fail(`pickle sets items on a non-dict at byte ${source.position}`);
@@ -197,7 +257,8 @@ export function unpickle(source: PickleSource, options: UnpickleOptions): unknow
   };
   const appendItems = (target: unknown, items: unknown[]) => {
     if (!Array.isArray(target)) return fail(`pickle appends to a non-list at byte ${source.position}`);
-    target.push(...items);
+    // One by one: spreading 300k items into push() would overflow the call stack.
+    for (const item of items) target.push(item);
   };
   const persistent = (pid: unknown): unknown => {
     if (options.persistentLoad === undefined) return fail('pickle uses persistent ids, which this reader does not resolve');
@@ -244,7 +305,7 @@ export function unpickle(source: PickleSource, options: UnpickleOptions): unknow
         const s = readLine();
         if (s === '01' || s === '00') stack.push(s === '01');
         else if (/^[-+]?\d+$/.test(s)) stack.push(toNumberIfSafe(BigInt(s)));
-        else fail(`malformed INT ${s} at byte ${at}`);
+        else fail(`malformed INT ${quote(s)} at byte ${at}`);
         break;
       }
       case 0x4a: // BININT
@@ -259,7 +320,7 @@ export function unpickle(source: PickleSource, options: UnpickleOptions): unknow
       case 0x4c: {
         // LONG (protocol 0)
         const s = readLine().replace(/L$/, '');
-        if (!/^[-+]?\d+$/.test(s)) fail(`malformed LONG ${s} at byte ${at}`);
+        if (!/^[-+]?\d+$/.test(s)) fail(`malformed LONG ${quote(s)} at byte ${at}`);
         stack.push(toNumberIfSafe(BigInt(s)));
         break;
       }
@@ -488,7 +549,17 @@ export function pythonGlobal(module: string, name: string): PickleGlobal | undef
     case 'collections.OrderedDict':
     case 'builtins.dict':
     case '__builtin__.dict':
-      return new PickleGlobal(q, (args) => new Map(Array.isArray(args[0]) ? (args[0] as [unknown, unknown][]) : []));
+      return new PickleGlobal(q, (args) => {
+        const items = args[0];
+        if (items instanceof Map) return new Map(items);
+        if (!Array.isArray(items)) return new Map();
+        const out = new Map();
+        for (const pair of items) {
+          if (!Array.isArray(pair) || pair.length !== 2) throw new TypeError(`an item ${quote(pair)} is not a (key, value) pair`);
+          out.set(pair[0], pair[1]);
+        }
+        return out;
+      });
     case 'builtins.set':
     case '__builtin__.set':
     case 'builtins.frozenset':
@@ -502,8 +573,12 @@ export function pythonGlobal(module: string, name: string): PickleGlobal | undef
     case '_codecs.encode':
       // Protocol 2 pickles bytes as encode(text, 'latin1'): the text's code points are the bytes.
       return new PickleGlobal(q, (args) => {
-        const text = String(args[0] ?? '');
-        return Uint8Array.from(text, (c) => c.charCodeAt(0) & 0xff);
+        const text = args[0];
+        // Only text: String() of a nested list would expand it (the "billion laughs" of a shared sublist).
+        if (typeof text !== 'string') throw new TypeError(`encodes ${quote(text)}, not a string`);
+        const out = new Uint8Array(text.length);
+        for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff;
+        return out;
       });
     case 'argparse.Namespace':
     case 'pathlib.PosixPath':

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CheckpointError } from '../errors.js';
 import type { HostTensor, StateDict } from '../tensor-data.js';
 import { PickledObject } from './pickle.js';
+import { P, storage12, tensorDictPickle, zipArchive } from './test-files.js';
 import { readPth } from './pth.js';
 import { readSafetensors } from './safetensors.js';
 import { detectCheckpointFormat, isHostTensor, loadStateDictFile, readCheckpoint } from './state-dict-file.js';
@@ -26,87 +27,10 @@ function expectBitIdentical(actual: StateDict, expected: StateDict): void {
   }
 }
 
-/**
- * A zip archive of stored (uncompressed) entries, as torch.save writes them; CRCs are left 0 (unchecked).
- * With `zip64`, sizes and offsets are saturated and given in ZIP64 extra fields and end records instead, as
- * writers do for archives above 4 GiB.
- */
-function zip(entries: [string, Uint8Array][], zip64 = false): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const [name, data] of entries) {
-    const n = Buffer.from(name, 'utf8');
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(n.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt32LE(zip64 ? 0xffffffff : data.length, 20);
-    central.writeUInt32LE(zip64 ? 0xffffffff : data.length, 24);
-    central.writeUInt16LE(n.length, 28);
-    central.writeUInt32LE(zip64 ? 0xffffffff : offset, 42);
-    const extra = Buffer.alloc(zip64 ? 28 : 0);
-    if (zip64) {
-      central.writeUInt16LE(28, 30);
-      extra.writeUInt16LE(0x0001, 0);
-      extra.writeUInt16LE(24, 2);
-      extra.writeBigUInt64LE(BigInt(data.length), 4); // uncompressed size
-      extra.writeBigUInt64LE(BigInt(data.length), 12); // compressed size
-      extra.writeBigUInt64LE(BigInt(offset), 20); // local header offset
-    }
-    locals.push(local, n, Buffer.from(data));
-    centrals.push(central, n, extra);
-    offset += 30 + n.length + data.length;
-  }
-  const cd = Buffer.concat(centrals);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(zip64 ? 0xffff : entries.length, 8);
-  eocd.writeUInt16LE(zip64 ? 0xffff : entries.length, 10);
-  eocd.writeUInt32LE(zip64 ? 0xffffffff : cd.length, 12);
-  eocd.writeUInt32LE(zip64 ? 0xffffffff : offset, 16);
-  if (!zip64) return Buffer.concat([...locals, cd, eocd]);
-  const record = Buffer.alloc(56);
-  record.writeUInt32LE(0x06064b50, 0);
-  record.writeBigUInt64LE(44n, 4); // size of the rest of the record
-  record.writeUInt16LE(45, 12); // version needed: 4.5 (ZIP64)
-  record.writeBigUInt64LE(BigInt(entries.length), 24);
-  record.writeBigUInt64LE(BigInt(entries.length), 32);
-  record.writeBigUInt64LE(BigInt(cd.length), 40);
-  record.writeBigUInt64LE(BigInt(offset), 48);
-  const locator = Buffer.alloc(20);
-  locator.writeUInt32LE(0x07064b50, 0);
-  locator.writeBigUInt64LE(BigInt(offset + cd.length), 8);
-  locator.writeUInt32LE(1, 16);
-  return Buffer.concat([...locals, cd, record, locator, eocd]);
-}
-
-// Hand-written protocol-2 pickle pieces (see pickletools).
-const str = (s: string) => {
-  const u = Buffer.from(s, 'utf8');
-  return [0x8c, u.length, ...u];
-};
-const int = (n: number) => [0x4b, n];
-const glob = (m: string, n: string) => [0x63, ...Buffer.from(`${m}\n${n}\n`)];
-const tuple = (...items: number[][]) => [0x28, ...items.flat(), 0x74];
-
-/** `{name: _rebuild_tensor_v2(storage '0' of 12 floats, offset, size, stride)}` for each tensor. */
-function tensorDictPickle(tensors: [string, number, number[], number[]][]): Uint8Array {
-  const storage = [...tuple(str('storage'), glob('torch', 'FloatStorage'), str('0'), str('cpu'), int(12)), 0x51];
-  const out: number[] = [0x80, 0x02, 0x7d, 0x28];
-  for (const [name, offset, size, stride] of tensors) {
-    out.push(...str(name), ...glob('torch._utils', '_rebuild_tensor_v2'));
-    out.push(...tuple(storage, int(offset), tuple(...size.map(int)), tuple(...stride.map(int)), [0x89], glob('collections', 'OrderedDict'), [0x29, 0x52]));
-    out.push(0x52);
-  }
-  out.push(0x75, 0x2e);
-  return Uint8Array.from(out);
-}
-
-const storage12 = new Uint8Array(new Float32Array(Array.from({ length: 12 }, (_, i) => i)).buffer);
+const zip = zipArchive;
+const str = (s: string) => P.shortStr(s);
+const int = (n: number) => P.binint1(n);
+const glob = P.global;
 
 describe('readPth / loadStateDictFile on the PyTorch fixtures (bit for bit vs safetensors)', () => {
   it('deit .pth ({model: state_dict}, zip)', () => {

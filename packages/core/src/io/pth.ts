@@ -1,5 +1,6 @@
 import { readSync } from 'node:fs';
 import { CheckpointError } from '../errors.js';
+import { quote } from '../quote.js';
 import { ARRAY_OF_DTYPE, DTYPE_BYTES, type FileDType, type HostArray, type HostTensor, numel } from '../tensor-data.js';
 import { withCheckpointFile } from './open-file.js';
 import { BytesSource, FileSource, PickleGlobal, PickledObject, pythonGlobal, unpickle } from './pickle.js';
@@ -19,6 +20,15 @@ const STORAGE_DTYPES: Readonly<Record<string, FileDType>> = {
   BoolStorage: 'BOOL',
 };
 
+
+/**
+ * Tensors rebuilt from storages (views copied out, expanded stride-0 tensors materialised) may take at most
+ * this many times the file's size in all, plus {@link EXPANSION_FLOOR_BYTES}: a tensor of a few bytes expanded
+ * to [2^30, 4] must not ask for 16 GB. Whole-storage tensors share their storage and cost nothing.
+ */
+const MAX_EXPANSION = 4;
+/** The part of the expansion limit that does not scale with the file (16 MiB). */
+const EXPANSION_FLOOR_BYTES = 16 * 1024 * 1024;
 
 // The legacy format opens with this number pickled (torch/serialization.py MAGIC_NUMBER).
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
@@ -42,6 +52,9 @@ interface PendingTensor {
   stride: number[];
 }
 
+/** A size or stride list for a message, bounded however long it is. */
+const dims = (list: readonly number[]) => quote(list, { maxItems: 12, maxLength: 120 });
+
 const isIndexArray = (v: unknown): v is number[] => Array.isArray(v) && v.every((d) => Number.isSafeInteger(d) && d >= 0);
 
 /** The allow-list of a torch checkpoint: plain-Python data globals plus tensor rebuilding and storage types. */
@@ -51,7 +64,7 @@ function torchGlobals(file: string, pending: PendingTensor[]) {
       const [storage, offset, size, stride] = args;
       if (!(storage instanceof StorageRef)) throw new CheckpointError(file, `${q} without a storage`, q);
       if (!Number.isSafeInteger(offset) || (offset as number) < 0 || !isIndexArray(size) || !isIndexArray(stride) || size.length !== stride.length) {
-        throw new CheckpointError(file, `${q} with malformed offset/size/stride ${JSON.stringify([offset, size, stride])}`, q);
+        throw new CheckpointError(file, `${q} with malformed offset/size/stride ${quote([offset, size, stride], { maxLength: 160 })}`, q);
       }
       const tensor: HostTensor = { dtype: storage.dtype, shape: [...size], data: new ARRAY_OF_DTYPE[storage.dtype](0) };
       pending.push({ tensor, storage, offset: offset as number, stride: [...stride] });
@@ -61,7 +74,7 @@ function torchGlobals(file: string, pending: PendingTensor[]) {
   const parameter = (q: string) => new PickleGlobal(q, (args) => args[0]);
   return (module: string, name: string): PickleGlobal | undefined => {
     const q = `${module}.${name}`;
-    if (module === 'torch' && name in STORAGE_DTYPES) return new PickleGlobal(q, undefined, STORAGE_DTYPES[name]);
+    if (module === 'torch' && Object.hasOwn(STORAGE_DTYPES, name)) return new PickleGlobal(q, undefined, STORAGE_DTYPES[name]);
     switch (q) {
       case 'torch._utils._rebuild_tensor':
       case 'torch._utils._rebuild_tensor_v2':
@@ -81,13 +94,13 @@ function torchGlobals(file: string, pending: PendingTensor[]) {
 function storageLoader(file: string, storages: Map<string, StorageRef>) {
   return (pid: unknown): StorageRef => {
     if (!Array.isArray(pid) || pid[0] !== 'storage') {
-      throw new CheckpointError(file, `unsupported persistent id ${JSON.stringify(Array.isArray(pid) ? pid[0] : pid)} (only tensor storages can be read)`);
+      throw new CheckpointError(file, `unsupported persistent id ${quote(Array.isArray(pid) ? pid[0] : pid)} (only tensor storages can be read)`);
     }
     const [, type, key, , count, view] = pid as unknown[];
-    if (!(type instanceof PickleGlobal) || typeof type.tag !== 'string') throw new CheckpointError(file, 'storage of an unknown type', String(key));
     if (typeof key !== 'string' || !Number.isSafeInteger(count) || (count as number) < 0) {
-      throw new CheckpointError(file, `malformed storage id ${JSON.stringify([key, count])}`);
+      throw new CheckpointError(file, `malformed storage id ${quote([key, count])}`);
     }
+    if (!(type instanceof PickleGlobal) || typeof type.tag !== 'string') throw new CheckpointError(file, 'storage of an unknown type', `storage ${key}`);
     if (view !== undefined && view !== null) throw new CheckpointError(file, 'storage views (torch < 0.4 files) are not supported', key);
     let ref = storages.get(key);
     if (ref === undefined) {
@@ -111,28 +124,44 @@ function readElements(file: string, fd: number, position: number, dtype: FileDTy
   return data;
 }
 
-/** Paths (`model.blocks.0.attn.qkv.weight`) of the tensors inside an unpickled object, for error messages. */
+/** A dict key as a path segment: strings and numbers as they are, anything else (a tuple, say) bounded. */
+export function keyLabel(k: unknown): string {
+  return typeof k === 'string' || typeof k === 'number' ? String(k) : quote(k, { maxLength: 60 });
+}
+
+/**
+ * Paths (`model.blocks.0.attn.qkv.weight`) of the tensors inside an unpickled object, for error messages. The
+ * walk keeps its own stack: a pickle can nest lists 100k deep, which recursion would not survive.
+ */
 function tensorPaths(root: unknown): Map<HostTensor, string> {
   const out = new Map<HostTensor, string>();
   const seen = new Set<unknown>();
-  const walk = (v: unknown, path: string) => {
-    if (v === null || typeof v !== 'object' || seen.has(v)) return;
+  const todo: [unknown, string][] = [[root, '']];
+  const child = (path: string, segment: string) => (path === '' ? segment : `${path}.${segment}`);
+  for (let next = todo.pop(); next !== undefined; next = todo.pop()) {
+    const [v, path] = next;
+    if (v === null || typeof v !== 'object' || seen.has(v)) continue;
     seen.add(v);
-    if (v instanceof Map) for (const [k, x] of v) walk(x, path === '' ? String(k) : `${path}.${String(k)}`);
-    else if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) walk(v[i], `${path}[${i}]`);
-    }
-    else if (v instanceof Set) for (const x of v) walk(x, path);
-    else if (v instanceof PickledObject) walk(v.state, path);
+    const found: [unknown, string][] = [];
+    if (v instanceof Map) for (const [k, x] of v) found.push([x, child(path, keyLabel(k))]);
+    else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) found.push([v[i], `${path}[${i}]`]);
+    else if (v instanceof Set) for (const x of v) found.push([x, path]);
+    else if (v instanceof PickledObject) found.push([v.state, path]);
     else if ('shape' in v && 'data' in v && 'dtype' in v) out.set(v as HostTensor, path);
-  };
-  walk(root, '');
+    // Reversed onto the stack, so the first path in file order names a tensor reached twice.
+    for (let i = found.length - 1; i >= 0; i--) todo.push(found[i]!);
+  }
   return out;
 }
 
-/** Fills each pending tensor from its storage, honouring storage_offset and strides. */
-function materialize(file: string, root: unknown, pending: PendingTensor[]): void {
+/**
+ * Fills each pending tensor from its storage, honouring storage_offset and strides; what it allocates is
+ * bounded by the expansion limit ({@link MAX_EXPANSION} × the file size + {@link EXPANSION_FLOOR_BYTES}).
+ */
+function materialize(file: string, fileSize: number, root: unknown, pending: PendingTensor[]): void {
   const paths = pending.length > 0 ? tensorPaths(root) : new Map<HostTensor, string>();
+  const limit = MAX_EXPANSION * fileSize + EXPANSION_FLOOR_BYTES;
+  let allocated = 0;
   for (const { tensor, storage, offset, stride } of pending) {
     const name = paths.get(tensor) ?? `storage ${storage.key}`;
     const src = storage.data!;
@@ -144,7 +173,7 @@ function materialize(file: string, root: unknown, pending: PendingTensor[]): voi
     if (last >= storage.numel) {
       throw new CheckpointError(
         file,
-        `size [${shape.join(', ')}] with stride [${stride.join(', ')}] at offset ${offset} reaches element ${last} of a ${storage.numel}-element storage`,
+        `size ${dims(shape)} with stride ${dims(stride)} at offset ${offset} reaches element ${last} of a ${storage.numel}-element storage`,
         name,
       );
     }
@@ -153,9 +182,22 @@ function materialize(file: string, root: unknown, pending: PendingTensor[]): voi
       if (shape[d]! !== 1 && stride[d]! !== expect) contiguous = false;
       expect *= shape[d]!;
     }
+    const sharesStorage = contiguous && offset === 0 && n === storage.numel;
+    if (!sharesStorage) {
+      const bytes = n * DTYPE_BYTES[tensor.dtype];
+      if (allocated + bytes > limit) {
+        throw new CheckpointError(
+          file,
+          `size ${dims(shape)} with stride ${dims(stride)} would materialise ${bytes} bytes from a ${storage.numel}-element storage; ` +
+            `tensors of a ${fileSize}-byte checkpoint may take at most ${limit} bytes in all (${MAX_EXPANSION} × its size + ${EXPANSION_FLOOR_BYTES})`,
+          name,
+        );
+      }
+      allocated += bytes;
+    }
     if (contiguous) {
       // A tensor covering its whole storage keeps it; a view copies its part so the rest can be freed.
-      tensor.data = offset === 0 && n === storage.numel ? src : (src.slice(offset, offset + n) as HostArray);
+      tensor.data = sharesStorage ? src : (src.slice(offset, offset + n) as HostArray);
       continue;
     }
     const out = new ARRAY_OF_DTYPE[tensor.dtype](n) as HostArray & { [i: number]: number | bigint };
@@ -184,10 +226,11 @@ function readZipPth(file: string, fd: number, fileSize: number): unknown {
   const byName = new Map<string, ZipEntry>(entries.map((e) => [e.name, e]));
   const byteorder = byName.get(`${prefix}byteorder`);
   const content = (e: ZipEntry): Uint8Array => {
-    if (e.method !== 0) throw new CheckpointError(file, `zip entry ${e.name} is compressed (method ${e.method}); torch.save stores entries uncompressed`);
+    if (e.method !== 0) throw new CheckpointError(file, `zip entry ${quote(e.name)} is compressed (method ${e.method}); torch.save stores entries uncompressed`);
+    // The offset check comes first: it proves the file backs the entry's size before anything is allocated.
     const start = zipEntryDataOffset(file, fd, fileSize, e);
     const out = new Uint8Array(e.size);
-    if (e.size > 0 && readSync(fd, out, 0, e.size, start) !== e.size) throw new CheckpointError(file, `zip is truncated in entry ${e.name}`);
+    if (e.size > 0 && readSync(fd, out, 0, e.size, start) !== e.size) throw new CheckpointError(file, `zip is truncated in entry ${quote(e.name)}`);
     return out;
   };
   if (byteorder !== undefined && new TextDecoder().decode(content(byteorder)).trim() !== 'little') {
@@ -203,14 +246,15 @@ function readZipPth(file: string, fd: number, fileSize: number): unknown {
   for (const ref of storages.values()) {
     const entry = byName.get(`${prefix}data/${ref.key}`);
     if (entry === undefined) throw new CheckpointError(file, `zip has no entry ${prefix}data/${ref.key}`, `storage ${ref.key}`);
-    if (entry.method !== 0) throw new CheckpointError(file, `zip entry ${entry.name} is compressed (method ${entry.method})`);
+    if (entry.method !== 0) throw new CheckpointError(file, `zip entry ${quote(entry.name)} is compressed (method ${entry.method})`, `storage ${ref.key}`);
+    // Only the storage's own bytes are read: never past the entry into the next one.
     const bytes = ref.numel * DTYPE_BYTES[ref.dtype];
     if (entry.size < bytes) {
       throw new CheckpointError(file, `entry ${entry.name} holds ${entry.size} bytes, its ${ref.numel} ${ref.dtype} elements need ${bytes}`, `storage ${ref.key}`);
     }
     ref.data = readElements(file, fd, zipEntryDataOffset(file, fd, fileSize, entry), ref.dtype, ref.numel, `entry ${entry.name}`);
   }
-  materialize(file, root, pending);
+  materialize(file, fileSize, root, pending);
   return root;
 }
 
@@ -220,7 +264,7 @@ function readLegacyPth(file: string, fd: number, fileSize: number): unknown {
   const magic = unpickle(source, plain);
   if (magic !== LEGACY_MAGIC) throw new CheckpointError(file, 'not a torch checkpoint: legacy magic number missing');
   const protocol = unpickle(source, plain);
-  if (protocol !== LEGACY_PROTOCOL) throw new CheckpointError(file, `unsupported legacy protocol version ${String(protocol)}`);
+  if (protocol !== LEGACY_PROTOCOL) throw new CheckpointError(file, `unsupported legacy protocol version ${quote(protocol)}`);
   const sysInfo = unpickle(source, plain);
   if (sysInfo instanceof Map && sysInfo.get('little_endian') === false) throw new CheckpointError(file, 'big-endian checkpoints are not supported');
   const pending: PendingTensor[] = [];
@@ -244,7 +288,7 @@ function readLegacyPth(file: string, fd: number, fileSize: number): unknown {
   for (const ref of storages.values()) {
     if (ref.data === undefined) throw new CheckpointError(file, 'storage is missing from the legacy storage list', `storage ${ref.key}`);
   }
-  materialize(file, root, pending);
+  materialize(file, fileSize, root, pending);
   return root;
 }
 

@@ -206,7 +206,21 @@ describe('malformed safetensors files raise CheckpointError naming file and tens
 
   it('overlapping offsets', () => {
     const file = craft('overlap.safetensors', { a: entry('F32', [2], [0, 8]), b: entry('F32', [2], [4, 12]) }, new Uint8Array(12));
-    expectCheckpointError(() => readSafetensors(file), file, 'b', /overlap those of a \[0, 8\]/);
+    expectCheckpointError(() => readSafetensors(file), file, 'b', /overlap those of "a" \[0, 8\]/);
+  });
+
+  it('a gap between tensors, or before the first, is refused (as the reference implementation does)', () => {
+    const gap = craft('gap.safetensors', { a: entry('F32', [1], [0, 4]), b: entry('F32', [1], [8, 12]) }, new Uint8Array(12));
+    expectCheckpointError(() => readSafetensors(gap), gap, 'b', /data_offsets \[8, 12\] leave a gap of 4 bytes after the end of "a" \(byte 4\)/);
+    const lead = craft('lead.safetensors', { a: entry('F32', [1], [4, 8]) }, new Uint8Array(8));
+    expectCheckpointError(() => readSafetensorsHeader(lead), lead, 'a', /gap of 4 bytes after the start of the data section/);
+  });
+
+  it('trailing bytes after the last tensor are refused; empty tensors anywhere in the sequence are fine', () => {
+    const file = craft('trailing.safetensors', { a: entry('F32', [1], [0, 4]) }, new Uint8Array(5));
+    expectCheckpointError(() => readSafetensors(file), file, undefined, /1 trailing bytes after the last tensor's data \(the data section holds 5 bytes, the tensors 4\)/);
+    const empties = craft('empties.safetensors', { e0: entry('F32', [0], [0, 0]), a: entry('U8', [2], [0, 2]), e1: entry('F32', [3, 0], [2, 2]) }, new Uint8Array(2));
+    expect([...readSafetensors(empties).keys()]).toEqual(['e0', 'a', 'e1']);
   });
 
   it('shape × dtype size differs from the byte range', () => {
@@ -217,6 +231,6 @@ describe('malformed safetensors files raise CheckpointError naming file and tens
   it('a missing file, and a directory', () => {
     const file = join(dir, 'does-not-exist.safetensors');
     expectCheckpointError(() => readSafetensors(file), file, undefined, /cannot open/);
-    expectCheckpointError(() => readSafetensors(dir), dir, undefined, /is not a regular file/);
+    expectCheckpointError(() => readSafetensors(dir), dir, undefined, /is a directory, not a regular file/);
   });
 });

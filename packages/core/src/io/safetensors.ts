@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { tempPathFor } from '../atomic.js';
 import { CheckpointError } from '../errors.js';
+import { quote } from '../quote.js';
 import { withCheckpointFile } from './open-file.js';
 import { ARRAY_OF_DTYPE, DTYPE_BYTES, type FileDType, type HostTensor, numel, type StateDict } from '../tensor-data.js';
 
@@ -46,6 +47,9 @@ const DTYPES = new Set<string>(Object.keys(DTYPE_BYTES));
 function isFileDType(s: unknown): s is FileDType {
   return typeof s === 'string' && DTYPES.has(s);
 }
+
+/** A shape for a message, bounded however many dimensions it has. */
+const dims = (shape: readonly number[]) => quote(shape, { maxItems: 12, maxLength: 120 });
 
 function isIndex(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
@@ -100,7 +104,7 @@ function parseHeader(file: string, fd: number, fileSize: number): SafetensorsHea
         throw new CheckpointError(file, '__metadata__ is not an object of strings');
       }
       for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
-        if (typeof v !== 'string') throw new CheckpointError(file, `__metadata__.${k} is not a string`);
+        if (typeof v !== 'string') throw new CheckpointError(file, `__metadata__ value of ${quote(k)} is not a string`);
         metadata[k] = v;
       }
       continue;
@@ -108,13 +112,13 @@ function parseHeader(file: string, fd: number, fileSize: number): SafetensorsHea
     if (raw === null || typeof raw !== 'object') throw new CheckpointError(file, 'header entry is not an object', name);
     const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
     if (!isFileDType(dtype)) {
-      throw new CheckpointError(file, `unknown dtype ${JSON.stringify(dtype)} (supported: ${[...DTYPES].join(', ')})`, name);
+      throw new CheckpointError(file, `unknown dtype ${quote(dtype)} (supported: ${[...DTYPES].join(', ')})`, name);
     }
     if (!Array.isArray(shape) || !shape.every(isIndex)) {
-      throw new CheckpointError(file, `shape ${JSON.stringify(shape)} is not a list of non-negative integers`, name);
+      throw new CheckpointError(file, `shape ${quote(shape)} is not a list of non-negative integers`, name);
     }
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isIndex)) {
-      throw new CheckpointError(file, `data_offsets ${JSON.stringify(offsets)} is not a pair of non-negative integers`, name);
+      throw new CheckpointError(file, `data_offsets ${quote(offsets)} is not a pair of non-negative integers`, name);
     }
     const [begin, end] = offsets as [number, number];
     if (begin > end || end > dataSize) {
@@ -128,7 +132,7 @@ function parseHeader(file: string, fd: number, fileSize: number): SafetensorsHea
     if (end - begin !== expected) {
       throw new CheckpointError(
         file,
-        `shape [${shape.join(', ')}] × ${dtype} needs ${expected} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`,
+        `shape ${dims(shape)} × ${dtype} needs ${expected} bytes but data_offsets [${begin}, ${end}] span ${end - begin}`,
         name,
       );
     }
@@ -137,17 +141,25 @@ function parseHeader(file: string, fd: number, fileSize: number): SafetensorsHea
   // Data order; an empty tensor sorts before a non-empty one at the same offset, and the stable sort keeps
   // header order otherwise.
   entries.sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1]);
+  // As the reference implementation (safetensors `Metadata::validate` and `read_metadata`): in data order each
+  // tensor starts where the previous one ended, from 0, and the last one ends at the end of the file. A gap or
+  // trailing bytes would be data no tensor accounts for.
   let last: SafetensorsEntry | undefined;
+  let at = 0;
   for (const cur of entries) {
-    if (cur.dataOffsets[0] === cur.dataOffsets[1]) continue;
-    if (last !== undefined && cur.dataOffsets[0] < last.dataOffsets[1]) {
-      throw new CheckpointError(
-        file,
-        `data_offsets [${cur.dataOffsets.join(', ')}] overlap those of ${last.name} [${last.dataOffsets.join(', ')}]`,
-        cur.name,
-      );
+    const [begin] = cur.dataOffsets;
+    if (begin < at) {
+      throw new CheckpointError(file, `data_offsets [${cur.dataOffsets.join(', ')}] overlap those of ${quote(last!.name)} [${last!.dataOffsets.join(', ')}]`, cur.name);
     }
+    if (begin > at) {
+      const after = last === undefined ? 'the start of the data section' : `the end of ${quote(last.name)} (byte ${at})`;
+      throw new CheckpointError(file, `data_offsets [${cur.dataOffsets.join(', ')}] leave a gap of ${begin - at} bytes after ${after}`, cur.name);
+    }
+    at = cur.dataOffsets[1];
     last = cur;
+  }
+  if (at !== dataSize) {
+    throw new CheckpointError(file, `${dataSize - at} trailing bytes after the last tensor's data (the data section holds ${dataSize} bytes, the tensors ${at})`);
   }
   return { entries, metadata, dataStart, fileSize };
 }
@@ -195,16 +207,16 @@ export function readSafetensors(file: string, options: ReadSafetensorsOptions = 
 
 function checkTensor(file: string, name: string, t: HostTensor): void {
   if (name === METADATA_KEY) throw new CheckpointError(file, 'reserved name, cannot be a tensor', name);
-  if (!isFileDType(t.dtype)) throw new CheckpointError(file, `unknown dtype ${JSON.stringify(t.dtype)}`, name);
+  if (!isFileDType(t.dtype)) throw new CheckpointError(file, `unknown dtype ${quote(t.dtype)}`, name);
   if (!Array.isArray(t.shape) || !t.shape.every(isIndex)) {
-    throw new CheckpointError(file, `shape ${JSON.stringify(t.shape)} is not a list of non-negative integers`, name);
+    throw new CheckpointError(file, `shape ${quote(t.shape)} is not a list of non-negative integers`, name);
   }
   const cls = ARRAY_OF_DTYPE[t.dtype];
   if (!(t.data instanceof cls)) {
     throw new CheckpointError(file, `${t.dtype} data must be a ${cls.name}, got ${t.data?.constructor?.name}`, name);
   }
   if (t.data.length !== numel(t.shape)) {
-    throw new CheckpointError(file, `shape [${t.shape.join(', ')}] has ${numel(t.shape)} elements but data holds ${t.data.length}`, name);
+    throw new CheckpointError(file, `shape ${dims(t.shape)} has ${numel(t.shape)} elements but data holds ${t.data.length}`, name);
   }
 }
 
@@ -217,7 +229,7 @@ export function writeSafetensors(file: string, tensors: StateDict, metadata?: Re
   const header: Record<string, unknown> = {};
   if (metadata !== undefined && Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== 'string') throw new CheckpointError(file, `metadata value of "${k}" is not a string`);
+      if (typeof v !== 'string') throw new CheckpointError(file, `metadata value of ${quote(k)} is not a string`);
     }
     header[METADATA_KEY] = metadata;
   }

@@ -1,8 +1,9 @@
 import { readSync } from 'node:fs';
 import { CheckpointError } from '../errors.js';
+import { truncateText } from '../quote.js';
 import { DTYPE_BYTES, type HostTensor, type StateDict } from '../tensor-data.js';
 import { withCheckpointFile } from './open-file.js';
-import { isZipMagic, readPth } from './pth.js';
+import { isZipMagic, keyLabel, readPth } from './pth.js';
 import { readSafetensors, readSafetensorsHeader } from './safetensors.js';
 
 /** The on-disk formats {@link loadStateDictFile} understands. */
@@ -26,7 +27,7 @@ export interface CheckpointContents {
 export function isHostTensor(v: unknown): v is HostTensor {
   if (v === null || typeof v !== 'object') return false;
   const t = v as Partial<HostTensor>;
-  return typeof t.dtype === 'string' && t.dtype in DTYPE_BYTES && Array.isArray(t.shape) && ArrayBuffer.isView(t.data);
+  return typeof t.dtype === 'string' && Object.hasOwn(DTYPE_BYTES, t.dtype) && Array.isArray(t.shape) && ArrayBuffer.isView(t.data);
 }
 
 /** Tells the format of a checkpoint file from its first bytes (never its extension). */
@@ -62,8 +63,12 @@ export function stateDictOf(file: string, root: unknown): Omit<CheckpointContent
   }
   const tensors: StateDict = new Map();
   for (const [k, v] of dict) if (typeof k === 'string' && isHostTensor(v)) tensors.set(k, v);
-  const topKeys = [...root.keys()].map(String);
-  if (tensors.size === 0) throw new CheckpointError(file, `holds no tensors (top-level keys: ${topKeys.join(', ') || 'none'})`);
+  const topKeys = [...root.keys()].map(keyLabel);
+  if (tensors.size === 0) {
+    const shown = topKeys.slice(0, 20).map((k) => truncateText(k, 60));
+    if (topKeys.length > 20) shown.push(`… (${topKeys.length} keys)`);
+    throw new CheckpointError(file, `holds no tensors (top-level keys: ${shown.join(', ') || 'none'})`);
+  }
   return { tensors, wrapper, otherKeys: wrapper === undefined ? [] : topKeys.filter((k) => k !== wrapper) };
 }
 
