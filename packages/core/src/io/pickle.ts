@@ -190,6 +190,8 @@ export function unpickle(source: PickleSource, options: UnpickleOptions): unknow
   const memo = new Map<number, unknown>();
   const budget = options.budget ?? defaultUnpickleBudget(source.size);
   let spent = 0;
+  // Where the opcode being run starts, for messages.
+  let at = source.position;
 
   const u8 = () => source.read(1)[0]!;
   const view = (n: number) => {
@@ -212,17 +214,17 @@ export function unpickle(source: PickleSource, options: UnpickleOptions): unknow
     }
   };
   const pop = (): unknown => {
-    if (stack.length === 0 || (marks.length > 0 && stack.length <= marks[marks.length - 1]!)) fail(`pickle stack underflow at byte ${source.position}`);
+    if (stack.length === 0 || (marks.length > 0 && stack.length <= marks[marks.length - 1]!)) fail(`pickle stack underflow at byte ${at}`);
     return stack.pop();
   };
   const top = (): unknown => {
     // As in CPython, a MARK opens a new frame: the value below it is not reachable until the frame is closed.
-    if (stack.length === 0 || (marks.length > 0 && stack.length <= marks[marks.length - 1]!)) fail(`pickle stack underflow at byte ${source.position}`);
+    if (stack.length === 0 || (marks.length > 0 && stack.length <= marks[marks.length - 1]!)) fail(`pickle stack underflow at byte ${at}`);
     return stack[stack.length - 1];
   };
   const popMark = (): unknown[] => {
     const m = marks.pop();
-    if (m === undefined) fail(`pickle MARK missing at byte ${source.position}`);
+    if (m === undefined) fail(`pickle MARK missing at byte ${at}`);
     return stack.splice(m!);
   };
   const findGlobal = (module: string, name: string): PickleGlobal => {
@@ -233,14 +235,14 @@ export function unpickle(source: PickleSource, options: UnpickleOptions): unknow
     return g;
   };
   const call = (callee: unknown, args: unknown): unknown => {
-    if (!(callee instanceof PickleGlobal)) return fail(`pickle calls a non-callable value at byte ${source.position}`);
+    if (!(callee instanceof PickleGlobal)) return fail(`pickle calls a non-callable value at byte ${at}`);
     if (callee.construct === undefined) return fail(`pickle calls ${callee.qualifiedName}, which cannot be called`, callee.qualifiedName);
     if (!Array.isArray(args)) return fail(`pickle passes non-tuple arguments to ${callee.qualifiedName}`, callee.qualifiedName);
     spent += 1;
     for (const a of args) spent += shallowSize(a);
     if (spent > budget) {
       return fail(
-        `pickle calls copy more than ${budget} items/bytes (${BUDGET_PER_BYTE} per pickle byte + ${BUDGET_FLOOR}): refusing a decompression bomb at byte ${source.position}`,
+        `pickle calls copy more than ${budget} items/bytes (${BUDGET_PER_BYTE} per pickle byte + ${BUDGET_FLOOR}): refusing a decompression bomb at byte ${at}`,
         callee.qualifiedName,
       );
     }
@@ -252,11 +254,11 @@ export function unpickle(source: PickleSource, options: UnpickleOptions): unknow
     }
   };
   const setItems = (target: unknown, items: unknown[]) => {
-    if (!(target instanceof Map)) return fail(`pickle sets items on a non-dict at byte ${source.position}`);
+    if (!(target instanceof Map)) return fail(`pickle sets items on a non-dict at byte ${at}`);
     for (let i = 0; i + 1 < items.length; i += 2) target.set(items[i], items[i + 1]);
   };
   const appendItems = (target: unknown, items: unknown[]) => {
-    if (!Array.isArray(target)) return fail(`pickle appends to a non-list at byte ${source.position}`);
+    if (!Array.isArray(target)) return fail(`pickle appends to a non-list at byte ${at}`);
     // One by one: spreading 300k items into push() would overflow the call stack.
     for (const item of items) target.push(item);
   };
@@ -266,7 +268,7 @@ export function unpickle(source: PickleSource, options: UnpickleOptions): unknow
   };
 
   for (;;) {
-    const at = source.position;
+    at = source.position;
     const op = u8();
     switch (op) {
       case 0x80: // PROTO
