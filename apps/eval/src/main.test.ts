@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { tf } from '@deitjs/core';
 import { type Command, useBackend } from './command.js';
 import { COMMANDS, main } from './main.js';
-import { captureIO } from './test-io.js';
+import { captureIO } from './test/io.js';
 
 /** Runs main and returns exit code and output. */
 async function run(argv: string[], env: Record<string, string | undefined> = {}) {

@@ -5,10 +5,11 @@ import type { CommandArgs } from './command.js';
 import { intFlag, stringFlag } from './flags.js';
 
 /**
- * The model of `--run DIR`, or of `--model NAME --weights FILE` (a DeiT of @deitjs/models or a CNN of
- * @deitjs/teachers), with `--num-classes` and `--img-size` applied. Nothing is loaded yet.
+ * The model of `--run DIR` (with the run's preprocessing), or of `--model NAME --weights FILE` (any name of the
+ * @deitjs/models registry, DeiT or CNN), with `--num-classes`, `--img-size` and an eval crop (`cropPct`, from
+ * `--crop-pct`) applied. Nothing is loaded yet.
  */
-export function modelChoiceFromArgs(args: CommandArgs, command: string): ModelChoice {
+export function modelChoiceFromArgs(args: CommandArgs, command: string, cropPct?: number): ModelChoice {
   const runDir = stringFlag(args, 'run');
   const name = stringFlag(args, 'model');
   const weights = stringFlag(args, 'weights');
@@ -20,9 +21,12 @@ export function modelChoiceFromArgs(args: CommandArgs, command: string): ModelCh
     if (numClasses !== undefined && numClasses !== choice.numClasses) {
       throw new ConfigError('--num-classes', `the run's model has ${choice.numClasses} classes, not ${numClasses}`);
     }
-    return choice;
+    if (cropPct === undefined) return choice;
+    const t = choice.preprocessing.transform;
+    if (t.kind !== 'eval') throw new ConfigError('--crop-pct', `the run's images are resized, not cropped (${choice.run!.data.dataSet}): drop --crop-pct`);
+    return { ...choice, preprocessing: { ...choice.preprocessing, transform: { ...t, cropPct } } };
   }
   if (name === undefined) throw new ConfigError('--run', `or --model NAME --weights FILE is required (see deit-eval ${command} --help)`);
   if (weights === undefined) throw new ConfigError('--weights', `is required with --model (see deit-eval ${command} --help)`);
-  return namedModelChoice(name, weights, '--model', numClasses, imgSize);
+  return namedModelChoice(name, weights, '--model', numClasses, imgSize, cropPct);
 }

@@ -36,6 +36,7 @@ export async function analyzeRun(run: RunInfo, o: AnalyzeRunOptions): Promise<{ 
     normalization: student.normalization,
     batchSize: o.batchSize ?? 64,
     run: run.data,
+    preprocessing: student.preprocessing,
     limit: o.limit ?? 1000,
   });
   await o.beforeLoad?.();

@@ -2,11 +2,12 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DistilledLogits, type Normalization, initBackend, tf } from '@deitjs/core';
+import { describeOnBackends } from '@deitjs/core/test';
 import { createModel } from '@deitjs/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../main.js';
-import { captureIO } from '../test-io.js';
-import { TINY_MNIST, makeRun, referenceMnist, topIndices } from '../test-run.js';
+import { captureIO } from '../test/io.js';
+import { TINY_MNIST, makeRun, referenceMnist, topIndices } from '../test/run.js';
 import type { AccuracyReport } from './accuracy.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'deit-eval-accuracy-'));
@@ -34,40 +35,34 @@ function hits(logits: Float32Array | Float64Array, k: number, labels: number[]):
 const NORM: Normalization = { mean: [0.3, 0.3, 0.3], std: [0.35, 0.35, 0.35] };
 const STUDENT = 'deit_mini_distilled_patch8_32';
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`deit-eval accuracy (${backend})`, () => {
-    beforeAll(async () => {
-      await initBackend(backend);
-    });
+describeOnBackends('deit-eval accuracy', (backend) => {
+  it("gives each head's top-1/top-5 on the run's own MNIST test split, as computed independently", async () => {
+    const run = makeRun(join(dir, `student-${backend}`), STUDENT, { seed: 7, normalization: NORM, inputDependent: true });
+    const r = await accuracy(['--backend', backend, '--run', run, '--batch-size', '7', '--json']);
+    expect(r.code, r.err).toBe(0);
+    const report = JSON.parse(r.out) as AccuracyReport;
+    expect(report).toMatchObject({ model: STUDENT, run, split: 'test', count: 30, data: 'mnist test (seed 4, 3 per class)' });
 
-    it("gives each head's top-1/top-5 on the run's own MNIST test split, as computed independently", async () => {
-      const run = makeRun(join(dir, `student-${backend}`), STUDENT, { seed: 7, normalization: NORM, inputDependent: true });
-      const r = await accuracy(['--backend', backend, '--run', run, '--batch-size', '7', '--json']);
-      expect(r.code, r.err).toBe(0);
-      const report = JSON.parse(r.out) as AccuracyReport;
-      expect(report).toMatchObject({ model: STUDENT, run, split: 'test', count: 30, data: 'mnist test (seed 4, 3 per class)' });
-
-      const ref = await referenceMnist(TINY_MNIST, NORM);
-      const model = createModel(STUDENT, { weights: join(run, 'model.safetensors') });
-      const x = tf.tensor4d(ref.images, [ref.n, 32, 32, 3]);
-      const out = model.apply(x, { training: false, returnBoth: true }) as DistilledLogits;
-      const cls = out.cls.dataSync() as Float32Array;
-      const dist = out.dist.dataSync() as Float32Array;
-      const mean = Float64Array.from(cls, (v, i) => (v + dist[i]!) / 2);
-      tf.dispose([x, out.cls, out.dist]);
-      model.dispose();
-      const want = { output: hits(mean, 10, ref.labels), cls: hits(cls, 10, ref.labels), dist: hits(dist, 10, ref.labels) };
-      console.log(`${backend} accuracy on 30 digits (untrained): deit-eval`, JSON.stringify([report.output, report.cls, report.dist]), 'independent', JSON.stringify(want));
-      for (const head of ['output', 'cls', 'dist'] as const) {
-        expect(report[head]!.top1, head).toBeCloseTo(want[head].top1, 9);
-        expect(report[head]!.top5, head).toBeCloseTo(want[head].top5, 9);
-      }
-      // The untrained model predicts several classes, so the counts are not a constant.
-      const predicted = new Set(ref.labels.map((_, i) => topIndices(mean.subarray(i * 10, (i + 1) * 10), 1)[0]));
-      expect(predicted.size).toBeGreaterThan(2);
-    });
+    const ref = await referenceMnist(TINY_MNIST, NORM);
+    const model = createModel(STUDENT, { weights: join(run, 'model.safetensors') });
+    const x = tf.tensor4d(ref.images, [ref.n, 32, 32, 3]);
+    const out = model.apply(x, { training: false, returnBoth: true }) as DistilledLogits;
+    const cls = out.cls.dataSync() as Float32Array;
+    const dist = out.dist.dataSync() as Float32Array;
+    const mean = Float64Array.from(cls, (v, i) => (v + dist[i]!) / 2);
+    tf.dispose([x, out.cls, out.dist]);
+    model.dispose();
+    const want = { output: hits(mean, 10, ref.labels), cls: hits(cls, 10, ref.labels), dist: hits(dist, 10, ref.labels) };
+    console.log(`${backend} accuracy on 30 digits (untrained): deit-eval`, JSON.stringify([report.output, report.cls, report.dist]), 'independent', JSON.stringify(want));
+    for (const head of ['output', 'cls', 'dist'] as const) {
+      expect(report[head]!.top1, head).toBeCloseTo(want[head].top1, 9);
+      expect(report[head]!.top5, head).toBeCloseTo(want[head].top5, 9);
+    }
+    // The untrained model predicts several classes, so the counts are not a constant.
+    const predicted = new Set(ref.labels.map((_, i) => topIndices(mean.subarray(i * 10, (i + 1) * 10), 1)[0]));
+    expect(predicted.size).toBeGreaterThan(2);
   });
-}
+});
 
 describe('deit-eval accuracy (wasm): models, text output and errors', () => {
   beforeAll(async () => {

@@ -39,10 +39,11 @@ export const accuracy: Command = {
     "Evaluates in eval mode, without augmentation: top-1 and top-5 of the model's output and, for a distilled",
     'DeiT, of the cls head and the dist head alone (the output is their mean). With --run DIR (a deit-train run',
     "directory) the model is DIR/model.safetensors and the data default to the run's: for MNIST the same seeded",
-    'split, so the test set is the one the run was evaluated on. --data PATH is an ImageFolder root (its val/ or',
-    "test/ folder for --split test, train/ for train, or the class folders themselves) evaluated with deit's",
-    'resize + centre crop, or a CIFAR-10/100 binary folder. NAME may be a DeiT or a CNN teacher (resnet_mnist,',
-    'resnet50, ...). --seed sets the MNIST split without a run (default 0). --batch-size defaults to 64.',
+    "split, so the test set is the one the run was evaluated on, with the run's recorded eval preprocessing.",
+    '--data PATH is an ImageFolder root (its val/ or test/ folder for --split test, train/ for train, or the class',
+    "folders themselves) evaluated with deit's resize + centre crop, or a CIFAR-10/100 binary folder. NAME may be",
+    'a DeiT or a CNN teacher (resnet_mnist, resnet50, ...). --seed sets the MNIST split without a run (default 0).',
+    '--batch-size defaults to 64.',
   ].join('\n'),
   options: {
     run: { type: 'string' },
@@ -70,7 +71,7 @@ export const accuracy: Command = {
       imgSize: choice.imgSize,
       normalization: choice.normalization,
       batchSize,
-      ...(choice.run ? { run: choice.run.data } : {}),
+      ...(choice.run ? { run: choice.run.data, preprocessing: choice.preprocessing } : {}),
       ...(seedFlag !== undefined ? { seed: Number(seedFlag) } : {}),
     });
     await useBackend(args, io);

@@ -2,12 +2,13 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DistilledLogits, type Normalization, initBackend, readSafetensors, tf, toFloat32, writeSafetensors } from '@deitjs/core';
+import { describeOnBackends } from '@deitjs/core/test';
 import { createModel } from '@deitjs/models';
 import { createConvNet } from '@deitjs/teachers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../main.js';
-import { captureIO } from '../test-io.js';
-import { TINY_MNIST, makeRun, referenceMnist, topIndices } from '../test-run.js';
+import { captureIO } from '../test/io.js';
+import { TINY_MNIST, makeRun, referenceMnist, topIndices } from '../test/run.js';
 
 // One test digit per class keeps the cpu-backend ResNet teacher cheap.
 const TEN_DIGITS = { ...TINY_MNIST, testPerClass: 1 };
@@ -30,86 +31,80 @@ const argmaxRows = (a: ArrayLike<number>, k: number, n: number): number[] =>
   Array.from({ length: n }, (_, i) => topIndices(Array.prototype.slice.call(a, i * k, (i + 1) * k) as number[], 1)[0]!);
 const percentEqual = (a: number[], b: number[]): number => (100 * a.filter((v, i) => v === b[i]).length) / a.length;
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`deit-eval analyze (${backend})`, () => {
-    beforeAll(async () => {
-      await initBackend(backend);
-    });
+describeOnBackends('deit-eval analyze', (backend) => {
+  it('matches cosines, head and teacher agreement computed independently, writes analysis.json, leaks no tensors', async () => {
+    const teacherRun = makeRun(join(dir, `teacher-${backend}`), 'resnet_mnist', { kind: 'teacher', seed: 5, normalization: TEACHER_NORM, inputDependent: true, data: TEN_DIGITS });
+    const run = makeRun(join(dir, `student-${backend}`), STUDENT, { seed: 9, normalization: STUDENT_NORM, inputDependent: true, teacherRun, data: TEN_DIGITS });
+    const before = tf.memory().numTensors;
+    const r = await analyze(['--backend', backend, '--run', run, '--batch-size', '4', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
+    const report = JSON.parse(r.out) as AnalysisReport;
+    expect(JSON.parse(readFileSync(join(run, 'analysis.json'), 'utf8'))).toEqual(report);
+    expect(report).toMatchObject({ format: 'deitjs-analysis/1', model: STUDENT, run, count: 10, teacher: { name: 'resnet_mnist', run: teacherRun } });
 
-    it('matches cosines, head and teacher agreement computed independently, writes analysis.json, leaks no tensors', async () => {
-      const teacherRun = makeRun(join(dir, `teacher-${backend}`), 'resnet_mnist', { kind: 'teacher', seed: 5, normalization: TEACHER_NORM, inputDependent: true, data: TEN_DIGITS });
-      const run = makeRun(join(dir, `student-${backend}`), STUDENT, { seed: 9, normalization: STUDENT_NORM, inputDependent: true, teacherRun, data: TEN_DIGITS });
-      const before = tf.memory().numTensors;
-      const r = await analyze(['--backend', backend, '--run', run, '--batch-size', '4', '--json']);
-      expect(r.code, r.err).toBe(0);
-      expect(tf.memory().numTensors).toBe(before);
-      const report = JSON.parse(r.out) as AnalysisReport;
-      expect(JSON.parse(readFileSync(join(run, 'analysis.json'), 'utf8'))).toEqual(report);
-      expect(report).toMatchObject({ format: 'deitjs-analysis/1', model: STUDENT, run, count: 10, teacher: { name: 'resnet_mnist', run: teacherRun } });
-
-      // Independent side: the digits normalised here, the model's intermediates, cosines and argmaxes in float64 JS.
-      const ref = await referenceMnist(TEN_DIGITS, STUDENT_NORM);
-      const model = createModel(STUDENT, { weights: join(run, 'model.safetensors') });
-      const x = tf.tensor4d(ref.images, [ref.n, 32, 32, 3]);
-      const inter = model.forwardIntermediates(x, { training: false });
-      const names = ['pos_drop', 'blocks.0', 'blocks.1', 'blocks.2', 'blocks.3', 'norm'];
-      expect(report.layers.map((l) => l.name)).toEqual(names);
-      for (const [l, name] of names.entries()) {
-        const t = inter.get(name)!;
-        const [n, T, D] = t.shape;
-        const v = t.dataSync();
-        const cosines: number[] = [];
-        for (let i = 0; i < n; i++) {
-          let dot = 0;
-          let aa = 0;
-          let bb = 0;
-          for (let d = 0; d < D; d++) {
-            const a = v[i * T * D + d]!;
-            const b = v[i * T * D + D + d]!;
-            dot += a * b;
-            aa += a * a;
-            bb += b * b;
-          }
-          cosines.push(dot / Math.max(Math.sqrt(aa * bb), 1e-8));
+    // Independent side: the digits normalised here, the model's intermediates, cosines and argmaxes in float64 JS.
+    const ref = await referenceMnist(TEN_DIGITS, STUDENT_NORM);
+    const model = createModel(STUDENT, { weights: join(run, 'model.safetensors') });
+    const x = tf.tensor4d(ref.images, [ref.n, 32, 32, 3]);
+    const inter = model.forwardIntermediates(x, { training: false });
+    const names = ['pos_drop', 'blocks.0', 'blocks.1', 'blocks.2', 'blocks.3', 'norm'];
+    expect(report.layers.map((l) => l.name)).toEqual(names);
+    for (const [l, name] of names.entries()) {
+      const t = inter.get(name)!;
+      const [n, T, D] = t.shape;
+      const v = t.dataSync();
+      const cosines: number[] = [];
+      for (let i = 0; i < n; i++) {
+        let dot = 0;
+        let aa = 0;
+        let bb = 0;
+        for (let d = 0; d < D; d++) {
+          const a = v[i * T * D + d]!;
+          const b = v[i * T * D + D + d]!;
+          dot += a * b;
+          aa += a * a;
+          bb += b * b;
         }
-        const mean = cosines.reduce((s, c) => s + c, 0) / n;
-        const std = Math.sqrt(cosines.reduce((s, c) => s + (c - mean) ** 2, 0) / n);
-        console.log(`${backend} ${name}: cos(cls, dist) deit-eval ${report.layers[l]!.cosine.toFixed(6)} ± ${report.layers[l]!.std.toFixed(6)}, independent ${mean.toFixed(6)} ± ${std.toFixed(6)}`);
-        expect(Math.abs(report.layers[l]!.cosine - mean)).toBeLessThan(1e-5);
-        expect(Math.abs(report.layers[l]!.std - std)).toBeLessThan(1e-4);
+        cosines.push(dot / Math.max(Math.sqrt(aa * bb), 1e-8));
       }
-      tf.dispose([...inter.values()]);
-      const both = model.apply(x, { training: false, returnBoth: true }) as DistilledLogits;
-      const cls = argmaxRows(both.cls.dataSync(), 10, ref.n);
-      const dist = argmaxRows(both.dist.dataSync(), 10, ref.n);
-      const meanLogits = tf.tidy(() => tf.div(tf.add(both.cls, both.dist), 2).dataSync());
-      const out = argmaxRows(meanLogits, 10, ref.n);
-      tf.dispose([x, both.cls, both.dist]);
-      model.dispose();
-      // The teacher sees the student's images mapped to its own normalisation: x·σs + μs = pixel, (pixel − μt)/σt.
-      const tImages = Float32Array.from(ref.images, (v, k) => (v * STUDENT_NORM.std[k % 3]! + STUDENT_NORM.mean[k % 3]! - TEACHER_NORM.mean[k % 3]!) / TEACHER_NORM.std[k % 3]!);
-      const net = createConvNet('resnet_mnist', { weights: join(teacherRun, 'model.safetensors') });
-      const tx = tf.tensor4d(tImages, [ref.n, 32, 32, 3]);
-      const tl = net.apply(tx, { training: false }) as tf.Tensor2D;
-      const teach = argmaxRows(tl.dataSync(), 10, ref.n);
-      tf.dispose([tx, tl]);
-      net.dispose();
-      const want = {
-        headAgreement: percentEqual(cls, dist),
-        top1: { output: percentEqual(out, ref.labels), cls: percentEqual(cls, ref.labels), dist: percentEqual(dist, ref.labels) },
-        teacher: { agreement: { output: percentEqual(out, teach), cls: percentEqual(cls, teach), dist: percentEqual(dist, teach) }, top1: percentEqual(teach, ref.labels) },
-      };
-      console.log(`${backend} agreement: deit-eval`, JSON.stringify([report.headAgreement, report.top1, report.teacher]), 'independent', JSON.stringify(want));
-      expect(report.headAgreement).toBeCloseTo(want.headAgreement, 9);
-      expect(report.top1).toEqual(want.top1);
-      expect(report.teacher!.agreement).toEqual(want.teacher.agreement);
-      expect(report.teacher!.top1).toBeCloseTo(want.teacher.top1, 9);
-      // The heads of this model disagree on some images and the teacher predicts more than one class, so the counts are informative.
-      expect(want.headAgreement).toBeLessThan(100);
-      expect(new Set(teach).size).toBeGreaterThan(1);
-    });
+      const mean = cosines.reduce((s, c) => s + c, 0) / n;
+      const std = Math.sqrt(cosines.reduce((s, c) => s + (c - mean) ** 2, 0) / n);
+      console.log(`${backend} ${name}: cos(cls, dist) deit-eval ${report.layers[l]!.cosine.toFixed(6)} ± ${report.layers[l]!.std.toFixed(6)}, independent ${mean.toFixed(6)} ± ${std.toFixed(6)}`);
+      expect(Math.abs(report.layers[l]!.cosine - mean)).toBeLessThan(1e-5);
+      expect(Math.abs(report.layers[l]!.std - std)).toBeLessThan(1e-4);
+    }
+    tf.dispose([...inter.values()]);
+    const both = model.apply(x, { training: false, returnBoth: true }) as DistilledLogits;
+    const cls = argmaxRows(both.cls.dataSync(), 10, ref.n);
+    const dist = argmaxRows(both.dist.dataSync(), 10, ref.n);
+    const meanLogits = tf.tidy(() => tf.div(tf.add(both.cls, both.dist), 2).dataSync());
+    const out = argmaxRows(meanLogits, 10, ref.n);
+    tf.dispose([x, both.cls, both.dist]);
+    model.dispose();
+    // The teacher sees the student's images mapped to its own normalisation: x·σs + μs = pixel, (pixel − μt)/σt.
+    const tImages = Float32Array.from(ref.images, (v, k) => (v * STUDENT_NORM.std[k % 3]! + STUDENT_NORM.mean[k % 3]! - TEACHER_NORM.mean[k % 3]!) / TEACHER_NORM.std[k % 3]!);
+    const net = createConvNet('resnet_mnist', { weights: join(teacherRun, 'model.safetensors') });
+    const tx = tf.tensor4d(tImages, [ref.n, 32, 32, 3]);
+    const tl = net.apply(tx, { training: false }) as tf.Tensor2D;
+    const teach = argmaxRows(tl.dataSync(), 10, ref.n);
+    tf.dispose([tx, tl]);
+    net.dispose();
+    const want = {
+      headAgreement: percentEqual(cls, dist),
+      top1: { output: percentEqual(out, ref.labels), cls: percentEqual(cls, ref.labels), dist: percentEqual(dist, ref.labels) },
+      teacher: { agreement: { output: percentEqual(out, teach), cls: percentEqual(cls, teach), dist: percentEqual(dist, teach) }, top1: percentEqual(teach, ref.labels) },
+    };
+    console.log(`${backend} agreement: deit-eval`, JSON.stringify([report.headAgreement, report.top1, report.teacher]), 'independent', JSON.stringify(want));
+    expect(report.headAgreement).toBeCloseTo(want.headAgreement, 9);
+    expect(report.top1).toEqual(want.top1);
+    expect(report.teacher!.agreement).toEqual(want.teacher.agreement);
+    expect(report.teacher!.top1).toBeCloseTo(want.teacher.top1, 9);
+    // The heads of this model disagree on some images and the teacher predicts more than one class, so the counts are informative.
+    expect(want.headAgreement).toBeLessThan(100);
+    expect(new Set(teach).size).toBeGreaterThan(1);
   });
-}
+});
 
 describe('deit-eval analyze (wasm): invariants, text output and errors', () => {
   beforeAll(async () => {

@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, tf } from '@deitjs/core';
+import { describeOnBackends } from '@deitjs/core/test';
 import { countParams, modelConfig } from '@deitjs/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../main.js';
-import { captureIO } from '../test-io.js';
-import { makeRun } from '../test-run.js';
+import { captureIO } from '../test/io.js';
+import { makeRun } from '../test/run.js';
 import type { BenchReport } from './bench.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'deit-eval-bench-'));
@@ -36,29 +37,23 @@ function expectWellFormed(r: BenchReport): void {
   expect(r.tensors.growthPerStep).toBe(0);
 }
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`deit-eval bench (${backend})`, () => {
-    beforeAll(async () => {
-      await initBackend(backend);
-    });
-
-    it('times hard distillation from a CNN teacher and inference, leaving no tensors behind', async () => {
-      const student = 'deit_micro_distilled_patch4_32';
-      const before = tf.memory().numTensors;
-      const r = await bench(['--backend', backend, '--model', student, '--teacher', 'resnet_mnist', '--batch-size', '2', '--steps', '2', '--json']);
-      expect(r.code, r.err).toBe(0);
-      expect(tf.memory().numTensors).toBe(before);
-      const report = JSON.parse(r.out) as BenchReport;
-      console.log(`${backend} bench ${student} + resnet_mnist, batch 2:`, JSON.stringify(report));
-      expect(report).toMatchObject({ model: student, teacher: 'resnet_mnist', distillationType: 'hard', backend, batchSize: 2, imgSize: 32, numClasses: 10, steps: 2 });
-      expect(report.parameters).toBe(countParams(modelConfig(student)));
-      // While training: the model's variables plus AdamW's two moments per parameter are alive (and the teacher's weights).
-      const numVars = 35;
-      expect(report.tensors.training).toBeGreaterThanOrEqual(report.tensors.before + 3 * numVars);
-      expectWellFormed(report);
-    });
+describeOnBackends('deit-eval bench', (backend) => {
+  it('times hard distillation from a CNN teacher and inference, leaving no tensors behind', async () => {
+    const student = 'deit_micro_distilled_patch4_32';
+    const before = tf.memory().numTensors;
+    const r = await bench(['--backend', backend, '--model', student, '--teacher', 'resnet_mnist', '--batch-size', '2', '--steps', '2', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
+    const report = JSON.parse(r.out) as BenchReport;
+    console.log(`${backend} bench ${student} + resnet_mnist, batch 2:`, JSON.stringify(report));
+    expect(report).toMatchObject({ model: student, teacher: 'resnet_mnist', distillationType: 'hard', backend, batchSize: 2, imgSize: 32, numClasses: 10, steps: 2 });
+    expect(report.parameters).toBe(countParams(modelConfig(student)));
+    // While training: the model's variables plus AdamW's two moments per parameter are alive (and the teacher's weights).
+    const numVars = 35;
+    expect(report.tensors.training).toBeGreaterThanOrEqual(report.tensors.before + 3 * numVars);
+    expectWellFormed(report);
   });
-}
+});
 
 describe('deit-eval bench (wasm): options, text and errors', () => {
   beforeAll(async () => {
@@ -108,6 +103,11 @@ describe('deit-eval bench (wasm): options, text and errors', () => {
     const run = makeRun(join(dir, 'run'), 'deit_micro_distilled_patch4_32');
     const ok = await bench(['--backend', 'wasm', '--model', 'deit_micro_distilled_patch4_32', '--weights', join(run, 'model.safetensors'), '--batch-size', '1', '--steps', '1', '--json']);
     expect(ok.code, ok.err).toBe(0);
+    // --run DIR: the run's model, weights, classes and input size (its preprocessing's).
+    const fromRun = await bench(['--backend', 'wasm', '--run', run, '--batch-size', '1', '--steps', '1', '--json']);
+    expect(fromRun.code, fromRun.err).toBe(0);
+    expect(JSON.parse(fromRun.out)).toMatchObject({ model: 'deit_micro_distilled_patch4_32', imgSize: 32, numClasses: 10 });
+    const cnnRun = makeRun(join(dir, 'cnn-run'), 'resnet_mnist', { kind: 'teacher' });
     const corrupt = join(dir, 'corrupt.safetensors');
     writeFileSync(corrupt, Buffer.alloc(20, 7));
     const m = 'deit_micro_distilled_patch4_32';
@@ -118,7 +118,12 @@ describe('deit-eval bench (wasm): options, text and errors', () => {
       [['--model', m, '--teacher', 'resnet_mnist', '--distillation-type', 'none'], /^deit-eval: --teacher: is only used with --distillation-type hard or soft$/],
       [['--model', 'deit_micro_patch4_32', '--teacher', 'resnet_mnist'], /^deit-eval: --distillation-type: deit_micro_patch4_32 has no distillation head/],
       [['--model', 'deit_giant'], /^deit-eval: --model: unknown model "deit_giant"/],
-      [['--model', m, '--teacher', 'alexnet'], /^deit-eval: --teacher: unknown teacher "alexnet"/],
+      [['--model', m, '--teacher', 'alexnet'], /^deit-eval: --teacher: unknown model "alexnet"/],
+      [['--model', 'resnet_mnist'], /^deit-eval: --model: resnet_mnist is a CNN; bench times DeiTs/],
+      [['--model', m, '--teacher', 'deit_micro_patch4_32'], /^deit-eval: --teacher: deit_micro_patch4_32 is a DeiT; the teacher is a CNN/],
+      [['--run', cnnRun], /^deit-eval: --run: resnet_mnist is a CNN; bench times DeiTs/],
+      [['--run', run, '--model', m], /^deit-eval: --run: give either --run DIR or --model NAME \[--weights FILE\], not both$/],
+      [['--run', join(dir, 'no-run')], /^deit-eval: .*no-run: no such run directory$/],
       [['--model', m, '--frob'], /^deit-eval: Unknown option '--frob'$/],
       [['--model', m, '--weights', join(dir, 'missing.safetensors')], /^deit-eval: .*missing\.safetensors: /],
       [['--model', m, '--weights', corrupt], /^deit-eval: .*corrupt\.safetensors: /],

@@ -1,7 +1,9 @@
 import { ConfigError, Rng, type Teacher, loadStateDictFile, tf } from '@deitjs/core';
 import { type DistillationType, baseCriterion, distillationLoss } from '@deitjs/losses';
-import { type DeiT, createModel, listModels } from '@deitjs/models';
-import { createTeacher, listTeachers } from '@deitjs/teachers';
+import { type DeiT, createModel, isDeiTModel, resolveModel } from '@deitjs/models';
+import { runModelChoice } from '@deitjs/recipes';
+import { readRunInfo } from '@deitjs/run';
+import { createTeacher } from '@deitjs/teachers';
 import { AdamW, DataParallel, lossAndGradients, paramGroups } from '@deitjs/trainer';
 import { type Command, useBackend } from '../command.js';
 import { choiceFlag, intFlag, noPositionals, stringFlag } from '../flags.js';
@@ -45,12 +47,23 @@ export interface BenchReport {
 
 const MIB = 1024 * 1024;
 
+/** `--run DIR`: the run's model, weights, classes and input size (its recorded preprocessing's); not with --model/--weights. */
+function runFlag(args: Parameters<Command['run']>[0]): { name: string; weights: string; numClasses?: number; imgSize: number } | undefined {
+  const dir = stringFlag(args, 'run');
+  if (dir === undefined) return undefined;
+  if (args.values.model !== undefined || args.values.weights !== undefined) {
+    throw new ConfigError('--run', 'give either --run DIR or --model NAME [--weights FILE], not both');
+  }
+  const choice = runModelChoice(readRunInfo(dir));
+  return { name: choice.name, weights: choice.weights, numClasses: choice.numClasses, imgSize: choice.preprocessing.transform.size };
+}
+
 /** `deit-eval bench`: training and inference images/s of a DeiT on the current backend. */
 export const bench: Command = {
   name: 'bench',
   summary: 'Training (fwd + bwd + AdamW, + teacher) and inference images/s, peak RSS and tensor counts on this backend',
   usage: [
-    'Usage: deit-eval bench --model NAME [--teacher NAME] [--distillation-type hard|soft|none] [--batch-size N]',
+    'Usage: deit-eval bench (--run DIR | --model NAME) [--teacher NAME] [--distillation-type hard|soft|none] [--batch-size N]',
     '                       [--img-size S] [--num-classes N] [--steps N] [--weights FILE] [--teacher-weights FILE]',
     '                       [--phases train,inference] [--data-parallel N] [--backend ...] [--json]',
     '',
@@ -62,9 +75,11 @@ export const bench: Command = {
     'none without. Reports images/s and ms of the median timed step, the peak RSS (sampled after every step) and tf.memory()',
     'tensor counts. --data-parallel N splits each training batch over this thread and N-1 worker-thread replicas',
     '(each its own backend; the teacher runs in each replica on its share). Defaults: --batch-size 32, --steps 10,',
-    '--phases train,inference, --data-parallel 1, the model\'s size and class count.',
+    "--phases train,inference, --data-parallel 1, the model's size and class count. --run DIR (a deit-train run of a",
+    "DeiT) times the run's model: its weights, classes and the input size of its recorded preprocessing.",
   ].join('\n'),
   options: {
+    run: { type: 'string' },
     model: { type: 'string' },
     teacher: { type: 'string' },
     'distillation-type': { type: 'string' },
@@ -79,11 +94,13 @@ export const bench: Command = {
   },
   async run(args, io) {
     noPositionals(args, 'bench');
-    const name = stringFlag(args, 'model', true, 'bench');
-    if (!listModels().includes(name)) throw new ConfigError('--model', `unknown model "${name}" (known: ${listModels().join(', ')})`);
+    const run = runFlag(args);
+    const name = run?.name ?? stringFlag(args, 'model', true, 'bench');
+    // One registry for DeiTs and CNNs: unknown names are its ConfigError (with the near names).
+    if (!isDeiTModel(name)) throw new ConfigError(run ? '--run' : '--model', `${resolveModel(name, '--model').name} is a CNN; bench times DeiTs (a CNN can be the --teacher)`);
     const teacherName = stringFlag(args, 'teacher');
-    if (teacherName !== undefined && !listTeachers().some((t) => t.name === teacherName)) {
-      throw new ConfigError('--teacher', `unknown teacher "${teacherName}" (known: ${listTeachers().map((t) => t.name).join(', ')})`);
+    if (teacherName !== undefined && resolveModel(teacherName, '--teacher').family === 'deit') {
+      throw new ConfigError('--teacher', `${teacherName} is a DeiT; the teacher is a CNN (resnet50, regnety_160, resnet_mnist, ...)`);
     }
     const type = choiceFlag(args, 'distillation-type', ['hard', 'soft', 'none'] as const) ?? (teacherName === undefined ? 'none' : 'hard');
     if (type !== 'none' && teacherName === undefined) throw new ConfigError('--distillation-type', `${type} distillation needs --teacher`);
@@ -92,9 +109,9 @@ export const bench: Command = {
     const steps = intFlag(args, 'steps') ?? 10;
     const phases = (stringFlag(args, 'phases') ?? 'train,inference').split(',');
     for (const p of phases) if (p !== 'train' && p !== 'inference') throw new ConfigError('--phases', `unknown phase "${p}" (train, inference)`);
-    const imgSizeFlag = intFlag(args, 'img-size');
-    const numClassesFlag = intFlag(args, 'num-classes');
-    const weightsFile = stringFlag(args, 'weights');
+    const imgSizeFlag = intFlag(args, 'img-size') ?? run?.imgSize;
+    const numClassesFlag = intFlag(args, 'num-classes') ?? run?.numClasses;
+    const weightsFile = run?.weights ?? stringFlag(args, 'weights');
     const teacherWeights = stringFlag(args, 'teacher-weights');
     if (teacherWeights !== undefined && teacherName === undefined) throw new ConfigError('--teacher', 'is required with --teacher-weights');
     const weights = weightsFile === undefined ? undefined : loadStateDictFile(weightsFile);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../main.js';
-import { captureIO } from '../test-io.js';
+import { captureIO } from '../test/io.js';
 import type { InspectReport } from './inspect.js';
 
 const fixtures = fileURLToPath(new URL('../../../../fixtures/', import.meta.url));
@@ -110,7 +110,7 @@ describe('deit-eval inspect', () => {
       ['bad-length.safetensors', () => header('{}', 1000), /header length 1002 runs past the end/],
       ['cut.pth', () => readFileSync(join(fixtures, 'timm_resnet_bottleneck_tiny.pth')).subarray(0, 5000), /zip is truncated or corrupt/],
       ['text.pth', () => Buffer.from('definitely not a checkpoint'), /unrecognised checkpoint format/],
-      ['a-directory.pth', undefined, /is not a regular file/],
+      ['a-directory.pth', undefined, /is a directory, not a regular file/],
     ])('%s', async (name, make, message) => {
       const file = join(dir, name);
       if (make === undefined) mkdirSync(file);

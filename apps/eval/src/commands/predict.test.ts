@@ -17,13 +17,14 @@ import {
   toFloat32,
   writeSafetensors,
 } from '@deitjs/core';
+import { describeOnBackends } from '@deitjs/core/test';
 import { createTransform, decodeImage } from '@deitjs/data';
 import { createModel } from '@deitjs/models';
 import { createConvNet, teacherArchitecture } from '@deitjs/teachers';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../main.js';
-import { captureIO } from '../test-io.js';
+import { captureIO } from '../test/io.js';
 import type { PredictImagesReport, PredictReport } from './predict.js';
 
 const fixtures = fileURLToPath(new URL('../../../../fixtures/', import.meta.url));
@@ -50,50 +51,48 @@ function expectClose(label: string, got: StateDict, name: string, io: StateDict,
   expect(mad).toBeLessThanOrEqual(atol);
 }
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`deit-eval predict (${backend})`, () => {
-    it('writes logits, logits_cls and logits_dist of a distilled model matching timm', async () => {
-      const out = join(dir, `distilled-${backend}.safetensors`);
-      const m = 'deit_micro_distilled_patch4_32';
-      const r = await predict(['--backend', backend, '--model', m, '--weights', fx(`${m}.safetensors`), '--input', fx(`${m}.io.safetensors`), '--output', out, '--batch-size', '3']);
-      expect(r.err).toBe(`deit-eval: backend ${backend}\n`);
-      expect(r.code).toBe(0);
-      expect(r.out).toMatch(/logits \[4, 10\], logits_cls \[4, 10\], logits_dist \[4, 10\]/);
-      const got = readSafetensors(out);
-      expect([...got.keys()].sort()).toEqual(['logits', 'logits_cls', 'logits_dist']);
-      const io = readSafetensors(fx(`${m}.io.safetensors`));
-      expectClose(backend, got, 'logits', io, 'logits', atolOf(m, 'logits'));
-      expectClose(backend, got, 'logits_cls', io, 'logits_cls_eval', atolOf(m, 'logits_cls_eval'));
-      expectClose(backend, got, 'logits_dist', io, 'logits_dist_eval', atolOf(m, 'logits_dist_eval'));
-    });
-
-    it('gives the same logits from the {model: ...} .pth as from the .safetensors', async () => {
-      const m = 'deit_micro_distilled_patch4_32';
-      const a = join(dir, `st-${backend}.safetensors`);
-      const b = join(dir, `pth-${backend}.safetensors`);
-      for (const [w, o] of [[`${m}.safetensors`, a], [`${m}.pth`, b]] as const) {
-        const r = await predict(['--backend', backend, '--model', m, '--weights', fx(w), '--input', fx(`${m}.io.safetensors`), '--output', o]);
-        expect(r.code, r.err).toBe(0);
-      }
-      const ra = readSafetensors(a);
-      const rb = readSafetensors(b);
-      for (const k of ['logits', 'logits_cls', 'logits_dist']) expect(maxAbsDiff(toFloat32(ra.get(k)!), toFloat32(rb.get(k)!)), k).toBe(0);
-    });
-
-    it('runs the 32-px checkpoint at 48 px with --img-size (pos_embed resampled the timm way)', async () => {
-      const out = join(dir, `at48-${backend}.safetensors`);
-      const r = await predict([
-        '--backend', backend, '--model', 'deit_micro_distilled_patch4_32', '--weights', fx('deit_micro_distilled_patch4_32.pth'),
-        '--input', fx('deit_micro_distilled_patch4_32_at48.io.safetensors'), '--output', out, '--img-size', '48',
-      ]);
-      expect(r.code, r.err).toBe(0);
-      const io = readSafetensors(fx('deit_micro_distilled_patch4_32_at48.io.safetensors'));
-      const m = 'deit_micro_distilled_patch4_32_at48';
-      expectClose(`${backend} at48`, readSafetensors(out), 'logits', io, 'logits', atolOf(m, 'logits'));
-      expectClose(`${backend} at48`, readSafetensors(out), 'logits_dist', io, 'logits_dist_eval', atolOf(m, 'logits_dist_eval'));
-    });
+describeOnBackends('deit-eval predict', (backend) => {
+  it('writes logits, logits_cls and logits_dist of a distilled model matching timm', async () => {
+    const out = join(dir, `distilled-${backend}.safetensors`);
+    const m = 'deit_micro_distilled_patch4_32';
+    const r = await predict(['--backend', backend, '--model', m, '--weights', fx(`${m}.safetensors`), '--input', fx(`${m}.io.safetensors`), '--output', out, '--batch-size', '3']);
+    expect(r.err).toBe(`deit-eval: backend ${backend}\n`);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/logits \[4, 10\], logits_cls \[4, 10\], logits_dist \[4, 10\]/);
+    const got = readSafetensors(out);
+    expect([...got.keys()].sort()).toEqual(['logits', 'logits_cls', 'logits_dist']);
+    const io = readSafetensors(fx(`${m}.io.safetensors`));
+    expectClose(backend, got, 'logits', io, 'logits', atolOf(m, 'logits'));
+    expectClose(backend, got, 'logits_cls', io, 'logits_cls_eval', atolOf(m, 'logits_cls_eval'));
+    expectClose(backend, got, 'logits_dist', io, 'logits_dist_eval', atolOf(m, 'logits_dist_eval'));
   });
-}
+
+  it('gives the same logits from the {model: ...} .pth as from the .safetensors', async () => {
+    const m = 'deit_micro_distilled_patch4_32';
+    const a = join(dir, `st-${backend}.safetensors`);
+    const b = join(dir, `pth-${backend}.safetensors`);
+    for (const [w, o] of [[`${m}.safetensors`, a], [`${m}.pth`, b]] as const) {
+      const r = await predict(['--backend', backend, '--model', m, '--weights', fx(w), '--input', fx(`${m}.io.safetensors`), '--output', o]);
+      expect(r.code, r.err).toBe(0);
+    }
+    const ra = readSafetensors(a);
+    const rb = readSafetensors(b);
+    for (const k of ['logits', 'logits_cls', 'logits_dist']) expect(maxAbsDiff(toFloat32(ra.get(k)!), toFloat32(rb.get(k)!)), k).toBe(0);
+  });
+
+  it('runs the 32-px checkpoint at 48 px with --img-size (pos_embed resampled the timm way)', async () => {
+    const out = join(dir, `at48-${backend}.safetensors`);
+    const r = await predict([
+      '--backend', backend, '--model', 'deit_micro_distilled_patch4_32', '--weights', fx('deit_micro_distilled_patch4_32.pth'),
+      '--input', fx('deit_micro_distilled_patch4_32_at48.io.safetensors'), '--output', out, '--img-size', '48',
+    ]);
+    expect(r.code, r.err).toBe(0);
+    const io = readSafetensors(fx('deit_micro_distilled_patch4_32_at48.io.safetensors'));
+    const m = 'deit_micro_distilled_patch4_32_at48';
+    expectClose(`${backend} at48`, readSafetensors(out), 'logits', io, 'logits', atolOf(m, 'logits'));
+    expectClose(`${backend} at48`, readSafetensors(out), 'logits_dist', io, 'logits_dist_eval', atolOf(m, 'logits_dist_eval'));
+  });
+});
 
 describe('deit-eval predict (wasm): plain models, options and errors', () => {
   it('writes only logits for a plain model, and a JSON report with --json', async () => {
@@ -123,7 +122,7 @@ describe('deit-eval predict (wasm): plain models, options and errors', () => {
     const out = join(dir, 'never.safetensors');
     const base = ['--backend', 'wasm', '--weights', fx(`${m}.safetensors`), '--output', out];
     const cases: Array<[string[], RegExp]> = [
-      [[...base, '--input', fx(`${m}.io.safetensors`)], /--model: is required/],
+      [[...base, '--input', fx(`${m}.io.safetensors`)], /--run: or --model NAME --weights FILE is required/],
       [[...base, '--model', 'deit_giant', '--input', fx(`${m}.io.safetensors`)], /--model: unknown model "deit_giant"/],
       [[...base, '--model', m], /--input: is required/],
       [[...base, '--model', m, '--input', fx(`${m}.safetensors`)], /\[inputs\].*has no tensor named 'inputs'/],
@@ -241,43 +240,37 @@ function printedRows(out: string, file: string): string[][] {
   return lines.slice(at + 2, at + 7).map((l) => l.trim().split(/\s+/));
 }
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`deit-eval predict --images (${backend})`, () => {
-    beforeAll(async () => {
-      await initBackend(backend);
-    });
+describeOnBackends('deit-eval predict --images', (backend) => {
+  it('prints the top 5 of PNG, JPEG and grey images: the softmax of the eval-mode model on the eval-transformed pixels', async () => {
+    const files = [img('gradient.png'), img('noise.jpg'), img('grey.png')];
+    const weights = fx(`${DISTILLED}.safetensors`);
+    const model = createModel(DISTILLED, { weights: readSafetensors(weights) });
+    const want = await expectedTop5(model, files, 32, 0.875, IMAGENET_NORMALIZATION);
+    model.dispose();
+    // The images should not all agree, or a command ignoring its input would pass.
+    expect(new Set(want.map((w) => w[0]!.index)).size + new Set(want.map((w) => w[1]!.index)).size).toBeGreaterThan(2);
 
-    it('prints the top 5 of PNG, JPEG and grey images: the softmax of the eval-mode model on the eval-transformed pixels', async () => {
-      const files = [img('gradient.png'), img('noise.jpg'), img('grey.png')];
-      const weights = fx(`${DISTILLED}.safetensors`);
-      const model = createModel(DISTILLED, { weights: readSafetensors(weights) });
-      const want = await expectedTop5(model, files, 32, 0.875, IMAGENET_NORMALIZATION);
-      model.dispose();
-      // The images should not all agree, or a command ignoring its input would pass.
-      expect(new Set(want.map((w) => w[0]!.index)).size + new Set(want.map((w) => w[1]!.index)).size).toBeGreaterThan(2);
+    const before = tf.memory().numTensors;
+    const json = await predict(['--backend', backend, '--model', DISTILLED, '--weights', weights, '--images', ...files, '--json']);
+    expect(json.code, json.err).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
+    const report = JSON.parse(json.out) as PredictImagesReport;
+    expect(report).toMatchObject({ model: DISTILLED, weights, imgSize: 32, cropPct: 0.875, numClasses: 10 });
+    expect(report.images.map((i) => [i.width, i.height])).toEqual([[40, 48], [50, 30], [33, 33]]);
+    checkTop5(`${backend} json`, report, files, want);
 
-      const before = tf.memory().numTensors;
-      const json = await predict(['--backend', backend, '--model', DISTILLED, '--weights', weights, '--images', ...files, '--json']);
-      expect(json.code, json.err).toBe(0);
-      expect(tf.memory().numTensors).toBe(before);
-      const report = JSON.parse(json.out) as PredictImagesReport;
-      expect(report).toMatchObject({ model: DISTILLED, weights, imgSize: 32, cropPct: 0.875, numClasses: 10 });
-      expect(report.images.map((i) => [i.width, i.height])).toEqual([[40, 48], [50, 30], [33, 33]]);
-      checkTop5(`${backend} json`, report, files, want);
-
-      const text = await predict(['--backend', backend, '--model', DISTILLED, '--weights', weights, '--images', ...files, '--labels', img('labels.txt')]);
-      expect(text.code, text.err).toBe(0);
-      expect(tf.memory().numTensors).toBe(before);
-      const names = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
-      for (const [n, file] of files.entries()) {
-        const rows = printedRows(text.out, file);
-        expect(rows.map((r) => r.slice(0, 3))).toEqual(want[n]!.map((c, r) => [String(r + 1), String(c.index), names[c.index]]));
-        for (const [r, row] of rows.entries()) expect(Math.abs(Number(row[3]) - 100 * want[n]![r]!.probability)).toBeLessThanOrEqual(0.005 + 1e-3);
-      }
-      expect(text.out).toMatch(/deit_micro_distilled_patch4_32, eval mode, 32 px \(crop 0\.875\), 3 images\n$/);
-    });
+    const text = await predict(['--backend', backend, '--model', DISTILLED, '--weights', weights, '--images', ...files, '--labels', img('labels.txt')]);
+    expect(text.code, text.err).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
+    const names = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+    for (const [n, file] of files.entries()) {
+      const rows = printedRows(text.out, file);
+      expect(rows.map((r) => r.slice(0, 3))).toEqual(want[n]!.map((c, r) => [String(r + 1), String(c.index), names[c.index]]));
+      for (const [r, row] of rows.entries()) expect(Math.abs(Number(row[3]) - 100 * want[n]![r]!.probability)).toBeLessThanOrEqual(0.005 + 1e-3);
+    }
+    expect(text.out).toMatch(/deit_micro_distilled_patch4_32, eval mode, 32 px \(crop 0\.875\), 3 images\n$/);
   });
-}
+});
 
 describe('deit-eval predict --images (wasm): options', () => {
   beforeAll(async () => {
@@ -368,27 +361,21 @@ const TEACHER_FIXTURES: Array<[fixture: string, model: string, weights: string[]
   ['tv_regnet_y_tiny', 'regnety_tiny', ['tv_regnet_y_tiny.safetensors'], ['--img-size', '32']],
 ];
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`deit-eval predict (${backend}): the timm and torchvision teacher fixtures`, () => {
-    beforeAll(async () => {
-      await initBackend(backend);
+describeOnBackends('deit-eval predict: the timm and torchvision teacher fixtures', (backend) => {
+  for (const [fixture, model, files, extra = []] of TEACHER_FIXTURES) {
+    it(`${fixture} (${model}) matches PyTorch's logits from ${files.map((f) => f.replace(/^.*?\./, '.')).join(', ')}`, async () => {
+      const want = toFloat32(readSafetensors(fx(`${fixture}.io.safetensors`)).get('logits')!);
+      for (const w of files) {
+        const out = join(dir, `${fixture}-${backend}-${w}.out.safetensors`);
+        const r = await predict(['--backend', backend, '--model', model, '--weights', fx(w), '--input', fx(`${fixture}.io.safetensors`), '--output', out, ...extra]);
+        expect(r.code, r.err).toBe(0);
+        const got = toFloat32(readSafetensors(out).get('logits')!);
+        const rel = relL2Error(got, want);
+        const mad = maxAbsDiff(got, want);
+        console.log(`${backend} predict ${w}: logits rel L2 ${rel.toExponential(2)}, max abs ${mad.toExponential(2)} (atol ${atolOf(fixture, 'logits')})`);
+        expect(rel).toBeLessThanOrEqual(1e-4);
+        expect(mad).toBeLessThanOrEqual(atolOf(fixture, 'logits'));
+      }
     });
-
-    for (const [fixture, model, files, extra = []] of TEACHER_FIXTURES) {
-      it(`${fixture} (${model}) matches PyTorch's logits from ${files.map((f) => f.replace(/^.*?\./, '.')).join(', ')}`, async () => {
-        const want = toFloat32(readSafetensors(fx(`${fixture}.io.safetensors`)).get('logits')!);
-        for (const w of files) {
-          const out = join(dir, `${fixture}-${backend}-${w}.out.safetensors`);
-          const r = await predict(['--backend', backend, '--model', model, '--weights', fx(w), '--input', fx(`${fixture}.io.safetensors`), '--output', out, ...extra]);
-          expect(r.code, r.err).toBe(0);
-          const got = toFloat32(readSafetensors(out).get('logits')!);
-          const rel = relL2Error(got, want);
-          const mad = maxAbsDiff(got, want);
-          console.log(`${backend} predict ${w}: logits rel L2 ${rel.toExponential(2)}, max abs ${mad.toExponential(2)} (atol ${atolOf(fixture, 'logits')})`);
-          expect(rel).toBeLessThanOrEqual(1e-4);
-          expect(mad).toBeLessThanOrEqual(atolOf(fixture, 'logits'));
-        }
-      });
-    }
-  });
-}
+  }
+});

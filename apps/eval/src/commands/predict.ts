@@ -4,7 +4,6 @@ import {
   ConfigError,
   type DistilledLogits,
   type HostTensor,
-  Rng,
   ShapeError,
   type StateDict,
   readSafetensors,
@@ -12,11 +11,12 @@ import {
   toFloat32,
   writeSafetensors,
 } from '@deitjs/core';
-import { createTransform, decodeImage } from '@deitjs/data';
+import { decodeImage } from '@deitjs/data';
+import { type LoadedModel, type ModelChoice, imagePreprocessor, loadModel } from '@deitjs/recipes';
 import type { CliIO } from '../cli-io.js';
 import { type CommandArgs, type Command, useBackend } from '../command.js';
 import { intFlag, stringFlag } from '../flags.js';
-import { type LoadedModel, loadModel, namedModelChoice } from '@deitjs/recipes';
+import { modelChoiceFromArgs } from '../model-args.js';
 import { formatTable } from '../table.js';
 
 /** The `predict --json` document of the tensor path (`--input`/`--output`). */
@@ -44,10 +44,14 @@ export interface PredictedClass {
 export interface PredictImagesReport {
   model: string;
   weights: string;
+  /** The run directory, with `--run`. */
+  run: string | null;
   /** Side of the square model input the images were resized and cropped to. */
   imgSize: number;
-  /** Eval crop fraction: shorter side → imgSize / cropPct, then a centre crop. */
+  /** Eval crop fraction: shorter side → imgSize / cropPct, then a centre crop (1: resized only). */
   cropPct: number;
+  /** How each image was brought to the model's input (e.g. `grey 28 px digit, zero-padded 2 px, 32 px`). */
+  preprocessing: string;
   numClasses: number;
   /** In the order the files were given (`--images` values first, then positional paths). */
   images: { file: string; width: number; height: number; top: PredictedClass[] }[];
@@ -56,12 +60,19 @@ export interface PredictImagesReport {
 /** Classes printed per image. */
 const TOP_K = 5;
 
-function cropPctFlag(args: CommandArgs): number {
+function cropPctFlag(args: CommandArgs): number | undefined {
   const v = stringFlag(args, 'crop-pct');
-  if (v === undefined) return 0.875;
+  if (v === undefined) return undefined;
   const x = Number(v);
   if (v.trim() === '' || !Number.isFinite(x) || !(x > 0 && x <= 1)) throw new ConfigError('--crop-pct', `must be a number in (0, 1], got "${v}"`);
   return x;
+}
+
+/** One line describing a model's image preprocessing, for the summary. */
+function describePreprocessing(choice: ModelChoice): string {
+  const { transform: t, input } = choice.preprocessing;
+  const digit = input === undefined ? '' : `grey ${input.size} px digit${input.pad > 0 ? `, zero-padded ${input.pad} px` : ''}, `;
+  return `${digit}${t.size} px${t.kind === 'eval' ? ` (crop ${t.cropPct})` : ''}`;
 }
 
 /** The image paths of `--images` (repeatable) followed by the positional arguments. */
@@ -117,17 +128,16 @@ async function predictImages(args: CommandArgs, io: CliIO): Promise<number> {
     }
   }
   const files = imageFiles(args);
-  const name = stringFlag(args, 'model', true, 'predict');
-  const weights = stringFlag(args, 'weights', true, 'predict');
-  const choice = namedModelChoice(name, weights, '--model', intFlag(args, 'num-classes'), intFlag(args, 'img-size'));
+  const choice = modelChoiceFromArgs(args, 'predict', cropPctFlag(args));
+  const { name, weights } = choice;
   const batchSize = intFlag(args, 'batch-size') ?? 32;
-  const cropPct = cropPctFlag(args);
+  const t = choice.preprocessing.transform;
+  const cropPct = t.kind === 'eval' ? t.cropPct : 1;
   const labelsFile = stringFlag(args, 'labels');
   const labels = labelsFile === undefined ? undefined : readLabels(labelsFile);
-  // A teacher sees its own normalisation (e.g. MNIST's), a DeiT ImageNet's: whatever it was trained with.
-  const transform = createTransform({ kind: 'eval', size: choice.imgSize, cropPct, normalization: choice.normalization });
-  // The eval transform draws nothing; the generator only satisfies the transform signature.
-  const rng = new Rng(0);
+  // The run's own preprocessing (an MNIST run: grey 28 px digits padded as its data), else the registry's
+  // normalisation with deit's eval resize + crop: whatever the model was trained with.
+  const preprocess = imagePreprocessor(choice.preprocessing);
 
   await useBackend(args, io);
   const loaded: LoadedModel = loadModel(choice, (m) => io.stderr.write(`deit-eval: warning: ${m}\n`));
@@ -144,7 +154,7 @@ async function predictImages(args: CommandArgs, io: CliIO): Promise<number> {
       const pixels = new Float32Array(batchFiles.length * s * s * 3);
       for (const [i, file] of batchFiles.entries()) {
         const image = await decodeImage(file);
-        pixels.set(transform(image, rng).data, i * s * s * 3);
+        pixels.set(preprocess(image).data, i * s * s * 3);
         images.push({ file, width: image.width, height: image.height, top: [] });
       }
       // Eval mode: a distilled DeiT answers with the mean of its two heads' logits.
@@ -154,7 +164,16 @@ async function predictImages(args: CommandArgs, io: CliIO): Promise<number> {
       for (let i = 0; i < batchFiles.length; i++) images[start + i]!.top = topK(p.subarray(i * k, (i + 1) * k), Math.min(TOP_K, k), labels);
     }
     if (args.json) {
-      const report: PredictImagesReport = { model: name, weights, imgSize: s, cropPct, numClasses: k, images };
+      const report: PredictImagesReport = {
+        model: name,
+        weights,
+        run: choice.run?.dir ?? null,
+        imgSize: s,
+        cropPct,
+        preprocessing: describePreprocessing(choice),
+        numClasses: k,
+        images,
+      };
       io.stdout.write(`${JSON.stringify(report)}\n`);
       return 0;
     }
@@ -164,7 +183,7 @@ async function predictImages(args: CommandArgs, io: CliIO): Promise<number> {
       const rows = top.map((c) => [String(c.rank), String(c.index), ...(c.label === undefined ? [] : [c.label]), (c.probability * 100).toFixed(2)]);
       return `${file}\n${formatTable(header, rows, right)}`;
     });
-    io.stdout.write(`${blocks.join('\n')}\n${name}, eval mode, ${s} px (crop ${cropPct}), ${images.length} image${images.length === 1 ? '' : 's'}\n`);
+    io.stdout.write(`${blocks.join('\n')}\n${name}, eval mode, ${describePreprocessing(choice)}, ${images.length} image${images.length === 1 ? '' : 's'}\n`);
     return 0;
   } finally {
     loaded.model.dispose();
@@ -192,29 +211,36 @@ export const predict: Command = {
   name: 'predict',
   summary: 'Classify image files (top-5), or write eval-mode logits of NCHW images from a .safetensors file',
   usage: [
-    'Usage: deit-eval predict --model NAME --weights FILE --images IMG [IMG...] [--images IMG] [--labels FILE]',
-    '                         [--crop-pct P] [--num-classes N] [--img-size S] [--batch-size B] [--backend ...] [--json]',
-    '       deit-eval predict --model NAME --weights FILE --input IN.safetensors --output OUT.safetensors',
+    'Usage: deit-eval predict (--run DIR | --model NAME --weights FILE) --images IMG [IMG...] [--images IMG]',
+    '                         [--labels FILE] [--crop-pct P] [--num-classes N] [--img-size S] [--batch-size B]',
+    '                         [--backend ...] [--json]',
+    '       deit-eval predict (--run DIR | --model NAME --weights FILE) --input IN.safetensors --output OUT.safetensors',
     '                         [--num-classes N] [--img-size S] [--batch-size B] [--backend ...] [--json]',
     '',
-    'With --images: decodes each image (JPEG, PNG, WebP, ...; grey and alpha become RGB), applies the DeiT eval',
-    "transform (shorter side to img-size / P, bicubic, centre crop; P defaults to 0.875; the model's own",
-    'normalisation), runs the model in eval mode (a distilled DeiT: the mean of both heads) and prints the 5 most',
-    'probable classes of each image (softmax %). --images may be repeated, and every positional argument is an',
-    'image too, so `--images photos/*.jpg` works. --labels names the classes: one per line (blank lines ignored)',
-    'or a JSON array of strings, as many as the model has classes. --json prints one document instead.',
+    'With --images: decodes each image (JPEG, PNG, WebP, ...; grey and alpha become RGB) and brings it to the',
+    "model's input. With --run DIR (a deit-train run directory) that is the run's own eval preprocessing, recorded",
+    'in its run.json: for an MNIST run the image is made grey (luminance), resized to 28 px and zero-padded as the',
+    "run's digits (white digit on black, as MNIST), then normalised; for an ImageFolder run deit's eval resize +",
+    "centre crop. With --model: the DeiT eval transform (shorter side to img-size / P, bicubic, centre crop; P",
+    "defaults to 0.875; the registry's normalisation of NAME). Runs the model in eval mode (a distilled DeiT: the",
+    'mean of both heads) and prints the 5 most probable classes of each image (softmax %). --images may be',
+    'repeated, and every positional argument is an image too, so `--images photos/*.jpg` works. --labels names',
+    'the classes: one per line (blank lines ignored) or a JSON array of strings, as many as the model has classes.',
+    '--json prints one document instead.',
     '',
     'With --input/--output: reads the tensor `inputs` (NCHW float32, normalised) from IN and writes `logits`',
     '(eval mode; for a distilled model the mean of both heads) and, for distilled models, `logits_cls` and',
     '`logits_dist` to OUT (atomically).',
     '',
-    'NAME is a registered model (deit_tiny_distilled_patch16_224, ...). FILE is a timm/deit checkpoint',
+    "DIR/model.safetensors is the model of --run DIR, with the run's classes and input size. NAME is a registered",
+    'model (deit_tiny_distilled_patch16_224, ...). FILE is a timm/deit checkpoint',
     "(.safetensors or .pth, {model: ...} unwrapped). --num-classes defaults to the checkpoint's head; --img-size",
     "(default: the model's) resamples pos_embed the timm way; --batch-size defaults to 32. NAME may also be a CNN",
     'teacher of @deitjs/teachers (resnet50, regnety_160, resnet_mnist, ...; timm or torchvision weights); its',
     "--img-size only sets the input size (default: the architecture's).",
   ].join('\n'),
   options: {
+    run: { type: 'string' },
     model: { type: 'string' },
     weights: { type: 'string' },
     input: { type: 'string' },
@@ -232,9 +258,8 @@ export const predict: Command = {
     for (const imageFlag of ['labels', 'crop-pct']) {
       if (args.values[imageFlag] !== undefined) throw new ConfigError(`--${imageFlag}`, 'only applies with --images');
     }
-    const name = stringFlag(args, 'model', true, 'predict');
-    const weightsFile = stringFlag(args, 'weights', true, 'predict');
-    const choice = namedModelChoice(name, weightsFile, '--model', intFlag(args, 'num-classes'), intFlag(args, 'img-size'));
+    const choice = modelChoiceFromArgs(args, 'predict');
+    const { name, weights: weightsFile } = choice;
     const inputFile = stringFlag(args, 'input', true, 'predict');
     const outputFile = stringFlag(args, 'output', true, 'predict');
     const batchSize = intFlag(args, 'batch-size') ?? 32;

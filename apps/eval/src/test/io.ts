@@ -1,4 +1,4 @@
-import type { CliIO } from './cli-io.js';
+import type { CliIO } from '../cli-io.js';
 
 /** A CliIO that records what a command printed (for in-process tests). */
 export function captureIO(env: Record<string, string | undefined> = {}): CliIO & { out: () => string; err: () => string } {

@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Normalization, toFloat32, writeSafetensors } from '@deitjs/core';
 import { createModel } from '@deitjs/models';
-import { RUN_FILES, RUN_FORMAT, type RunDataInfo, writeRunInfo } from '@deitjs/run';
+import { RUN_FILES, RUN_FORMAT, type RunDataInfo, type RunPreprocessing, runPreprocessing, writeRunInfo } from '@deitjs/run';
 import { createConvNet } from '@deitjs/teachers';
 
 /** What {@link makeRun} writes into run.json besides the model. */
@@ -12,6 +12,8 @@ export interface TestRunOptions {
   data?: RunDataInfo;
   normalization?: Normalization;
   teacherRun?: string;
+  /** run.json's `preprocessing` (default: what deit-train records for the data); `null` writes an older run.json without it. */
+  preprocessing?: RunPreprocessing | null;
   /**
    * Make an untrained DeiT's predictions vary from image to image: cls/dist tokens shrunk, position embedding zeroed
    * (the prefix tokens then carry mostly what attention gathers from the patches) and heads scaled up.
@@ -39,6 +41,8 @@ export function makeRun(dir: string, model: string, o: TestRunOptions = {}): str
       }
     }
     writeSafetensors(join(dir, RUN_FILES.model), sd, { format: 'pt' });
+    const data = o.data ?? TINY_MNIST;
+    const normalization = o.normalization ?? { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
     writeRunInfo(dir, {
       format: RUN_FORMAT,
       kind,
@@ -46,10 +50,17 @@ export function makeRun(dir: string, model: string, o: TestRunOptions = {}): str
       numClasses: net.numClasses,
       imgSize: 32,
       distilled: net.distilled,
-      data: o.data ?? TINY_MNIST,
-      normalization: o.normalization ?? { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+      data,
+      normalization,
+      preprocessing: o.preprocessing ?? runPreprocessing(data, 32, normalization),
       ...(o.teacherRun ? { teacherRun: o.teacherRun } : {}),
     });
+    if (o.preprocessing === null) {
+      // An older run.json: the same description without the preprocessing record.
+      const file = join(dir, RUN_FILES.info);
+      const { preprocessing: _, ...old } = JSON.parse(readFileSync(file, 'utf8'));
+      writeFileSync(file, JSON.stringify(old));
+    }
   } finally {
     net.dispose();
   }
