@@ -1,4 +1,5 @@
 import { Rng, initBackend, maxAbsDiff, tf, workerScript } from '@deitjs/core';
+import { describeOnBackends } from '@deitjs/core/test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DataParallel, splitSizes } from './data-parallel.js';
 import { ArraySource, SyntheticSource, TinyMlp, type TinyMlpOptions, snapshot, teacherOf, testLoss, testLossWithParts } from './test/index.js';
@@ -18,101 +19,95 @@ describe('splitSizes', () => {
   });
 });
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`DataParallel on ${backend}`, () => {
-    beforeAll(async () => {
-      await initBackend(backend);
+describeOnBackends('DataParallel', (backend) => {
+  const train = (o: Partial<TrainerOptions>, student: TinyMlp) => {
+    const src = new SyntheticSource({ classes: 4, batches: 4, batchSize: 9 });
+    const parts = [0, 1, 2, 3].map((b) => src.batchData(0, b));
+    const images = new Float32Array(parts.flatMap((p) => Array.from(p.images)));
+    const labels = new Int32Array(parts.flatMap((p) => Array.from(p.labels)));
+    return new Trainer({
+      student,
+      loss: testLoss,
+      train: new ArraySource(images, labels, [4, 4, 3], 9),
+      epochs: 2,
+      lr: 5e-3,
+      unscaleLr: true,
+      warmupEpochs: 1,
+      warmupLr: 1e-3,
+      progress: false,
+      ...o,
     });
+  };
 
-    const train = (o: Partial<TrainerOptions>, student: TinyMlp) => {
-      const src = new SyntheticSource({ classes: 4, batches: 4, batchSize: 9 });
-      const parts = [0, 1, 2, 3].map((b) => src.batchData(0, b));
-      const images = new Float32Array(parts.flatMap((p) => Array.from(p.images)));
-      const labels = new Int32Array(parts.flatMap((p) => Array.from(p.labels)));
-      return new Trainer({
-        student,
-        loss: testLoss,
-        train: new ArraySource(images, labels, [4, 4, 3], 9),
-        epochs: 2,
-        lr: 5e-3,
-        unscaleLr: true,
-        warmupEpochs: 1,
-        warmupLr: 1e-3,
-        progress: false,
-        ...o,
-      });
-    };
-
-    it('trains to the same weights as one thread (2 and 3 shares, odd batch of 9, live teacher in the replicas or sent)', async () => {
-      const reference = async (): Promise<Map<string, Float32Array>> => {
-        const s = new TinyMlp(MLP);
-        const t = new TinyMlp(TEACHER);
-        const trainer = train({ teacher: teacherOf(t), clipGrad: 1 }, s);
-        await trainer.run();
-        const w = snapshot(s);
-        trainer.dispose();
-        s.dispose();
-        t.dispose();
-        return w;
-      };
-      const parallel = async (replicas: number, teacherInReplicas: boolean) => {
-        // The replicas initialise differently (seed 77): they must train at this thread's weights, which every step sends.
-        const opts: TestReplicaOptions = { mlp: { ...MLP, seed: 77 }, ...(teacherInReplicas ? { teacher: TEACHER } : {}) };
-        const dp = await DataParallel.start({ script: await script(), replicas, replicaOptions: opts });
-        expect(dp.replicasHaveTeacher).toBe(teacherInReplicas);
-        const s = new TinyMlp({ ...MLP });
-        const t = new TinyMlp(TEACHER);
-        dp.checkModel(s.trainableVariables());
-        const before = tf.memory().numTensors;
-        const trainer = train({ teacher: teacherOf(t), clipGrad: 1, dataParallel: dp }, s);
-        await trainer.run();
-        const w = snapshot(s);
-        trainer.dispose();
-        const leaked = tf.memory().numTensors - before;
-        s.dispose();
-        t.dispose();
-        await dp.close();
-        return { w, leaked };
-      };
-      const ref = await reference();
-      for (const [replicas, teacherInReplicas] of [[1, true], [2, false]] as const) {
-        const { w, leaked } = await parallel(replicas, teacherInReplicas);
-        let err = 0;
-        for (const [k, v] of ref) err = Math.max(err, maxAbsDiff(w.get(k)!, v));
-        console.log(`[${backend}] ${replicas + 1} shares (teacher ${teacherInReplicas ? 'in replicas' : 'sent'}) vs one thread after 8 updates: max |Δw| ${err.toExponential(2)}`);
-        expect(err).toBeLessThan(2e-6);
-        expect(leaked).toBe(0);
-      }
-    });
-
-    it('averages loss parts and gradients weighted by share size (one step, checked against the whole batch)', async () => {
-      const dp = await DataParallel.start({ script: await script(), replicas: 1, replicaOptions: { mlp: MLP, parts: true } satisfies TestReplicaOptions });
+  it('trains to the same weights as one thread (2 and 3 shares, odd batch of 9, live teacher in the replicas or sent)', async () => {
+    const reference = async (): Promise<Map<string, Float32Array>> => {
       const s = new TinyMlp(MLP);
       const t = new TinyMlp(TEACHER);
-      const src = new SyntheticSource({ classes: 4, batches: 1, batchSize: 5 });
-      const { images, labels } = src.batchData(0, 0);
-      const x = tf.tensor4d(images, [5, 4, 4, 3]);
-      const y = tf.tensor1d(labels, 'int32');
-      const tl = tf.tidy(() => t.apply(x, { training: false }) as tf.Tensor2D);
-      const variables = s.trainableVariables();
-      const whole = tf.variableGrads(() => testLossWithParts(s.apply(x, { training: true }), y, tl).loss, [...variables.values()]);
+      const trainer = train({ teacher: teacherOf(t), clipGrad: 1 }, s);
+      await trainer.run();
+      const w = snapshot(s);
+      trainer.dispose();
+      s.dispose();
+      t.dispose();
+      return w;
+    };
+    const parallel = async (replicas: number, teacherInReplicas: boolean) => {
+      // The replicas initialise differently (seed 77): they must train at this thread's weights, which every step sends.
+      const opts: TestReplicaOptions = { mlp: { ...MLP, seed: 77 }, ...(teacherInReplicas ? { teacher: TEACHER } : {}) };
+      const dp = await DataParallel.start({ script: await script(), replicas, replicaOptions: opts });
+      expect(dp.replicasHaveTeacher).toBe(teacherInReplicas);
+      const s = new TinyMlp({ ...MLP });
+      const t = new TinyMlp(TEACHER);
+      dp.checkModel(s.trainableVariables());
       const before = tf.memory().numTensors;
-      const r = await dp.lossAndGradients({ student: s, loss: testLossWithParts, variables }, x, y, tl, new Rng(0));
-      expect(Math.abs(r.loss - whole.value.dataSync()[0]!)).toBeLessThan(1e-6);
-      expect(Object.keys(r.parts).sort()).toEqual(['base', 'distill']);
-      let err = 0;
-      for (const [name, v] of variables) err = Math.max(err, maxAbsDiff(r.grads.get(name)!.dataSync(), whole.grads[v.name]!.dataSync()));
-      console.log(`[${backend}] shares 3+2 vs whole batch of 5: max |Δgrad| ${err.toExponential(2)}`);
-      expect(err).toBeLessThan(1e-6);
-      tf.dispose([...r.grads.values()]);
-      expect(tf.memory().numTensors).toBe(before);
-      tf.dispose([x, y, tl, whole.value, ...Object.values(whole.grads)]);
+      const trainer = train({ teacher: teacherOf(t), clipGrad: 1, dataParallel: dp }, s);
+      await trainer.run();
+      const w = snapshot(s);
+      trainer.dispose();
+      const leaked = tf.memory().numTensors - before;
       s.dispose();
       t.dispose();
       await dp.close();
-    });
+      return { w, leaked };
+    };
+    const ref = await reference();
+    for (const [replicas, teacherInReplicas] of [[1, true], [2, false]] as const) {
+      const { w, leaked } = await parallel(replicas, teacherInReplicas);
+      let err = 0;
+      for (const [k, v] of ref) err = Math.max(err, maxAbsDiff(w.get(k)!, v));
+      console.log(`[${backend}] ${replicas + 1} shares (teacher ${teacherInReplicas ? 'in replicas' : 'sent'}) vs one thread after 8 updates: max |Δw| ${err.toExponential(2)}`);
+      expect(err).toBeLessThan(2e-6);
+      expect(leaked).toBe(0);
+    }
   });
-}
+
+  it('averages loss parts and gradients weighted by share size (one step, checked against the whole batch)', async () => {
+    const dp = await DataParallel.start({ script: await script(), replicas: 1, replicaOptions: { mlp: MLP, parts: true } satisfies TestReplicaOptions });
+    const s = new TinyMlp(MLP);
+    const t = new TinyMlp(TEACHER);
+    const src = new SyntheticSource({ classes: 4, batches: 1, batchSize: 5 });
+    const { images, labels } = src.batchData(0, 0);
+    const x = tf.tensor4d(images, [5, 4, 4, 3]);
+    const y = tf.tensor1d(labels, 'int32');
+    const tl = tf.tidy(() => t.apply(x, { training: false }) as tf.Tensor2D);
+    const variables = s.trainableVariables();
+    const whole = tf.variableGrads(() => testLossWithParts(s.apply(x, { training: true }), y, tl).loss, [...variables.values()]);
+    const before = tf.memory().numTensors;
+    const r = await dp.lossAndGradients({ student: s, loss: testLossWithParts, variables }, x, y, tl, new Rng(0));
+    expect(Math.abs(r.loss - whole.value.dataSync()[0]!)).toBeLessThan(1e-6);
+    expect(Object.keys(r.parts).sort()).toEqual(['base', 'distill']);
+    let err = 0;
+    for (const [name, v] of variables) err = Math.max(err, maxAbsDiff(r.grads.get(name)!.dataSync(), whole.grads[v.name]!.dataSync()));
+    console.log(`[${backend}] shares 3+2 vs whole batch of 5: max |Δgrad| ${err.toExponential(2)}`);
+    expect(err).toBeLessThan(1e-6);
+    tf.dispose([...r.grads.values()]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, y, tl, whole.value, ...Object.values(whole.grads)]);
+    s.dispose();
+    t.dispose();
+    await dp.close();
+  });
+});
 
 describe('DataParallel errors', () => {
   beforeAll(async () => {

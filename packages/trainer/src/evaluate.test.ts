@@ -1,5 +1,6 @@
-import { type Batch, type BatchSource, type Classifier, type DistilledLogits, initBackend, tf } from '@deitjs/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { type Batch, type BatchSource, type Classifier, type DistilledLogits, tf } from '@deitjs/core';
+import { describeOnBackends } from '@deitjs/core/test';
+import { expect, it } from 'vitest';
 import { evaluate } from './evaluate.js';
 
 // Each sample carries its own logits in its pixels: [cls(6) | dist(6)] as a [2, 2, 3] image.
@@ -62,43 +63,37 @@ function ce(rows: number[][], labels: number[]): number {
   return s / rows.length;
 }
 
-for (const backend of ['cpu', 'wasm'] as const) {
-  describe(`evaluate (${backend})`, () => {
-    beforeAll(async () => {
-      await initBackend(backend);
-    });
-
-    it('counts top-1/top-5 per head and for the mean, teacher agreement, and CE of the mean (hand-tallied)', async () => {
-      const before = tf.memory().numTensors;
-      const m = await evaluate(fake(true), source, { teacherCache });
-      expect(tf.memory().numTensors).toBe(before);
-      expect(m.count).toBe(4);
-      expect({ top1: m.top1, top5: m.top5 }).toEqual({ top1: 50, top5: 75 });
-      expect(m.cls).toEqual({ top1: 50, top5: 75 });
-      expect(m.dist).toEqual({ top1: 50, top5: 50 });
-      expect(m.teacherAgreement).toEqual({ output: 50, cls: 75, dist: 50 });
-      const mean = CLS.map((r, i) => r.map((x, j) => (x + DIST[i]![j]!) / 2));
-      const want = ce(mean, LABELS);
-      console.log(`[${backend}] eval CE ${m.loss} vs float64 ${want}: |err| ${Math.abs(m.loss - want).toExponential(2)}`);
-      expect(Math.abs(m.loss - want)).toBeLessThan(1e-5);
-    });
-
-    it('a plain classifier gets no per-head metrics; soft targets count as their argmax', async () => {
-      const soft: BatchSource = {
-        batchesPerEpoch: () => 1,
-        async *epoch() {
-          for await (const b of source.epoch(0)) {
-            const t = b.targets;
-            yield { ...b, targets: tf.tidy(() => tf.cast(tf.oneHot(t as tf.Tensor1D, 6), 'float32') as tf.Tensor2D) };
-            t.dispose();
-          }
-        },
-      };
-      const m = await evaluate(fake(false), soft);
-      expect(m).toMatchObject({ count: 4, top1: 50, top5: 75 });
-      expect(m.cls).toBeUndefined();
-      expect(m.teacherAgreement).toBeUndefined();
-      expect(Math.abs(m.loss - ce(CLS, LABELS))).toBeLessThan(1e-5);
-    });
+describeOnBackends('evaluate', (backend) => {
+  it('counts top-1/top-5 per head and for the mean, teacher agreement, and CE of the mean (hand-tallied)', async () => {
+    const before = tf.memory().numTensors;
+    const m = await evaluate(fake(true), source, { teacherCache });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(m.count).toBe(4);
+    expect({ top1: m.top1, top5: m.top5 }).toEqual({ top1: 50, top5: 75 });
+    expect(m.cls).toEqual({ top1: 50, top5: 75 });
+    expect(m.dist).toEqual({ top1: 50, top5: 50 });
+    expect(m.teacherAgreement).toEqual({ output: 50, cls: 75, dist: 50 });
+    const mean = CLS.map((r, i) => r.map((x, j) => (x + DIST[i]![j]!) / 2));
+    const want = ce(mean, LABELS);
+    console.log(`[${backend}] eval CE ${m.loss} vs float64 ${want}: |err| ${Math.abs(m.loss - want).toExponential(2)}`);
+    expect(Math.abs(m.loss - want)).toBeLessThan(1e-5);
   });
-}
+
+  it('a plain classifier gets no per-head metrics; soft targets count as their argmax', async () => {
+    const soft: BatchSource = {
+      batchesPerEpoch: () => 1,
+      async *epoch() {
+        for await (const b of source.epoch(0)) {
+          const t = b.targets;
+          yield { ...b, targets: tf.tidy(() => tf.cast(tf.oneHot(t as tf.Tensor1D, 6), 'float32') as tf.Tensor2D) };
+          t.dispose();
+        }
+      },
+    };
+    const m = await evaluate(fake(false), soft);
+    expect(m).toMatchObject({ count: 4, top1: 50, top5: 75 });
+    expect(m.cls).toBeUndefined();
+    expect(m.teacherAgreement).toBeUndefined();
+    expect(Math.abs(m.loss - ce(CLS, LABELS))).toBeLessThan(1e-5);
+  });
+});
