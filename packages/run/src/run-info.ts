@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { DATA_SET_KINDS, type DataSetKind, DeitError, type Normalization, writeFileAtomic } from '@deitjs/core';
+import { type Json, isBool, isCount, isObject, isPositiveInt, isString, isTriple, oneOf } from './json-checks.js';
 import { RUN_FILES } from './run-files.js';
 import { type RunPreprocessing, parsePreprocessing, runPreprocessing } from './run-preprocessing.js';
 
@@ -61,8 +62,6 @@ function fail(file: string, message: string): never {
   throw new DeitError('E_RUN', `${file}: ${message}`);
 }
 
-type Json = Record<string, unknown>;
-
 function field<T>(file: string, obj: Json, key: string, what: string, ok: (v: unknown) => v is T, optional?: false): T;
 function field<T>(file: string, obj: Json, key: string, what: string, ok: (v: unknown) => v is T, optional: true): T | undefined;
 function field<T>(file: string, obj: Json, key: string, what: string, ok: (v: unknown) => v is T, optional = false): T | undefined {
@@ -72,14 +71,6 @@ function field<T>(file: string, obj: Json, key: string, what: string, ok: (v: un
   return v;
 }
 
-const isString = (v: unknown): v is string => typeof v === 'string' && v !== '';
-const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
-const isPositiveInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
-const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isTriple = (positive: boolean) => (v: unknown): v is [number, number, number] =>
-  Array.isArray(v) && v.length === 3 && v.every((x) => Number.isFinite(x) && (!positive || (x as number) > 0));
-const oneOf = <T extends string>(choices: readonly T[]) => (v: unknown): v is T => (choices as readonly unknown[]).includes(v);
 
 /**
  * Reads and validates `run.json` of a run directory (old run directories of the same format read unchanged). A missing directory or file, bad JSON or a bad field

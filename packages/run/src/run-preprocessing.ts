@@ -1,4 +1,5 @@
 import { DeitError, type Normalization } from '@deitjs/core';
+import { type Json, isCount, isObject, isPositiveInt, isTriple } from './json-checks.js';
 import type { RunDataInfo } from './run-info.js';
 
 /** A run's eval transform as @deitjs/data's `TransformSpec` reads it: `plain` (resize only) or `eval` (resize + centre crop). */
@@ -51,13 +52,6 @@ export function runPreprocessing(data: RunDataInfo, imgSize: number, normalizati
   return { transform, interpolation: 'bicubic', input: { colour: 'grey', size: MNIST_SIDE, pad: data.pad ?? MNIST_PAD } };
 }
 
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isPositiveInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
-const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
-const isTriple = (positive: boolean) => (v: unknown): v is [number, number, number] =>
-  Array.isArray(v) && v.length === 3 && v.every((x) => Number.isFinite(x) && (!positive || (x as number) > 0));
 const isCrop = (v: unknown): v is number => typeof v === 'number' && v > 0 && v <= 1;
 
 function check<T>(file: string, obj: Json, path: string, key: string, what: string, ok: (v: unknown) => v is T): T {
