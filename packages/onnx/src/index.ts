@@ -14,6 +14,7 @@ export {
   OrtUnavailableError,
   loadOrt,
 } from './ort-loader.js';
+export { onnxModelPath } from './model-path.js';
 export { type OrtClassifierOptions, type OrtLogits, OrtClassifier } from './ort-classifier.js';
 export { type OrtWorkerSessionOptions, type OrtOutputs, OrtWorkerSession } from './ort-worker-session.js';
 export { type OrtTeacherOptions, OrtTeacher, imagesToPixels } from './ort-teacher.js';

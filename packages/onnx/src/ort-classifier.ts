@@ -1,5 +1,6 @@
 import { ConfigError, ShapeError, nhwcToNchw, tf } from '@deitjs/core';
 import { INPUT_NAME, LOGITS, LOGITS_CLS, LOGITS_DIST } from './export-deit.js';
+import { onnxModelPath } from './model-path.js';
 import { type OrtLoadOptions, type OrtModuleLike, type OrtSessionLike, loadOrt } from './ort-loader.js';
 
 /** Options of {@link OrtClassifier.create}. */
@@ -54,12 +55,12 @@ export class OrtClassifier {
     this.inputShape = shape.slice(1).map((d) => (typeof d === 'number' && d > 0 ? d : undefined));
   }
 
-  /** Loads onnxruntime (lazily) and opens a session on an `.onnx` file path or the file's bytes. */
+  /** Loads onnxruntime (lazily) and opens a session on an `.onnx` file (or an exported folder) or the file's bytes. */
   static async create(model: string | Uint8Array, options: OrtClassifierOptions = {}): Promise<OrtClassifier> {
     const intra = options.intraOpThreads ?? 0;
     if (!Number.isInteger(intra) || intra < 0) throw new ConfigError('intraOpThreads', `must be a non-negative integer, got ${intra}`);
     const ort = await loadOrt(options.loader);
-    const session = await ort.InferenceSession.create(model, {
+    const session = await ort.InferenceSession.create(typeof model === 'string' ? onnxModelPath(model) : model, {
       intraOpNumThreads: intra,
       interOpNumThreads: options.interOpThreads ?? 1,
       graphOptimizationLevel: 'all',

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, IMAGENET_NORMALIZATION, type Normalization, ShapeError, nhwcToNchw, tf } from '@deitjs/core';
 import { type FingerprintedTeacher, normalizationSalt, renormalize } from '@deitjs/teachers';
 import { LOGITS } from './export-deit.js';
+import { onnxModelPath } from './model-path.js';
 import { type OrtOutputs, OrtWorkerSession, type OrtWorkerSessionOptions } from './ort-worker-session.js';
 
 /** Options of {@link OrtTeacher.create}. */
@@ -61,11 +62,12 @@ export class OrtTeacher implements FingerprintedTeacher {
     this.normalization = options.normalization ?? IMAGENET_NORMALIZATION;
   }
 
-  /** Starts a worker with an ONNX Runtime session on an `.onnx` file path or bytes (a model with output `logits`). */
+  /** Starts a worker with an ONNX Runtime session on an `.onnx` file (or exported folder) or bytes (output `logits`). */
   static async create(model: string | Uint8Array, options: OrtTeacherOptions = {}): Promise<OrtTeacher> {
-    const session = await OrtWorkerSession.create(model, options);
+    const resolved = typeof model === 'string' ? onnxModelPath(model) : model;
+    const session = await OrtWorkerSession.create(resolved, options);
     try {
-      return new OrtTeacher(session, options, model);
+      return new OrtTeacher(session, options, resolved);
     } catch (err) {
       await session.dispose();
       throw err;

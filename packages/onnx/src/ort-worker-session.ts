@@ -1,5 +1,6 @@
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import { ConfigError, DeitError, ShapeError, workerScript } from '@deitjs/core';
+import { onnxModelPath } from './model-path.js';
 import { ORT_PACKAGE, OrtUnavailableError } from './ort-loader.js';
 import type { OrtWorkerInit, OrtWorkerReady, OrtWorkerReply, OrtWorkerRequest } from './ort-worker.js';
 
@@ -41,7 +42,7 @@ export class OrtWorkerSession {
     readonly outputs: ReadonlyArray<{ name: string; shape: ReadonlyArray<number | string> }>,
   ) {}
 
-  /** Starts the worker and opens the session on an `.onnx` file path or bytes. */
+  /** Starts the worker and opens the session on an `.onnx` file (or an exported folder) or the file's bytes. */
   static async create(model: string | Uint8Array, options: OrtWorkerSessionOptions = {}): Promise<OrtWorkerSession> {
     const intra = options.intraOpThreads ?? 0;
     if (!Number.isInteger(intra) || intra < 0) throw new ConfigError('intraOpThreads', `must be a non-negative integer, got ${intra}`);
@@ -49,7 +50,7 @@ export class OrtWorkerSession {
     const script = await workerScript(new URL('./ort-worker.js', import.meta.url), new URL('./ort-worker.ts', import.meta.url), 'ONNX Runtime worker');
     const control = new SharedArrayBuffer(4);
     const { port1, port2 } = new MessageChannel();
-    const init: OrtWorkerInit = { model, intraOpThreads: intra, interOpThreads: 1, packageName, control, port: port2 };
+    const init: OrtWorkerInit = { model: typeof model === 'string' ? onnxModelPath(model) : model, intraOpThreads: intra, interOpThreads: 1, packageName, control, port: port2 };
     const worker = new Worker(script, { workerData: init, transferList: [port2] });
     const ready = await new Promise<OrtWorkerReady>((resolve, reject) => {
       worker.once('message', resolve);

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { Rng, initBackend, relL2Error, tf } from '@deitjs/core';
 import { type DeiT, createModel } from '@deitjs/models';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { onnxModelPath } from './model-path.js';
+import { OrtModel } from './ort-model.js';
 import { exportTransformersJs } from './transformers-js.js';
 import { fixturePath, fixturePixels, readFixture } from './test/fixtures.js';
 
@@ -63,5 +65,15 @@ describe('an exported folder loads in transformers.js (local files only)', () =>
     for (const [k, t] of top.entries()) expect(t.score).toBeCloseTo(probs[want[k]!]!, 5);
     x.dispose();
     await hfModel.dispose();
+  });
+
+  it('the folder (or its onnx/model.onnx) opens directly on ONNX Runtime; other paths are ConfigErrors', async () => {
+    expect(onnxModelPath(dir)).toBe(join(dir, 'onnx', 'model.onnx'));
+    expect(onnxModelPath(join(dir, 'onnx', 'model.onnx'))).toBe(join(dir, 'onnx', 'model.onnx'));
+    expect(() => onnxModelPath(join(root, 'missing'), 'weights')).toThrow(/^weights: .*missing does not exist/);
+    expect(() => onnxModelPath(root, 'weights')).toThrow(/^weights: .* is a folder without onnx\/model\.onnx/);
+    const ort = await OrtModel.create(dir, { intraOpThreads: 1 });
+    expect([ort.numClasses, ort.distilled]).toEqual([10, true]);
+    await ort.dispose();
   });
 });
