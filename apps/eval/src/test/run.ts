@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { type Normalization, toFloat32, writeSafetensors } from '@deitjs/core';
 import { createModel } from '@deitjs/models';
 import { RUN_FILES, RUN_FORMAT, type RunDataInfo, type RunPreprocessing, runPreprocessing, writeRunInfo } from '@deitjs/run';
-import { createConvNet } from '@deitjs/teachers';
 
 /** What {@link makeRun} writes into run.json besides the model. */
 export interface TestRunOptions {
@@ -31,7 +30,8 @@ export const TINY_MNIST: RunDataInfo = { data: 'mnist', dataSet: 'mnist', seed: 
 export function makeRun(dir: string, model: string, o: TestRunOptions = {}): string {
   mkdirSync(dir, { recursive: true });
   const kind = o.kind ?? 'student';
-  const net = kind === 'student' ? createModel(model, { seed: o.seed ?? 1 }) : createConvNet(model, { seed: o.seed ?? 1 });
+  // One registry for DeiTs and CNNs; `kind` is what run.json records.
+  const net = createModel(model, { seed: o.seed ?? 1 });
   try {
     const sd = net.stateDict();
     if (o.inputDependent) {
