@@ -62,6 +62,10 @@ export {
 } from './io/safetensors.js';
 export { PickleGlobal, PickledObject, type PickleSource, BytesSource, FileSource, type UnpickleOptions, unpickle, pythonGlobal } from './io/pickle.js';
 export { readPth } from './io/pth.js';
+export { PyTuple, PyFloat, PyGlobal, PyReduce, PyNewObj, PyOrderedDict, PyPersistentId } from './io/python-values.js';
+export { type PickleDumpOptions, pickleDumps } from './io/pickle-writer.js';
+export { type WritePthOptions, torchStateDict, pthChunks, pthArchiveName, writePth } from './io/pth-writer.js';
+export { type ZipWriterEntry, type ZipWriterOptions, zipChunks } from './io/zip-writer.js';
 export {
   type CheckpointFormat,
   type CheckpointContents,
