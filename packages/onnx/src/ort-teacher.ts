@@ -36,7 +36,7 @@ export function classesOf(session: OrtWorkerSession, output: string): number {
 }
 
 /**
- * A frozen teacher run by ONNX Runtime in a worker thread: core's synchronous {@link Teacher} (`predict` blocks until
+ * A frozen teacher run by ONNX Runtime in a worker thread: core's synchronous `Teacher` (`predict` blocks until
  * the worker replies) plus {@link OrtTeacher.predictAsync}, which leaves the calling thread free (e.g. for the
  * student's step). It takes the student's NHWC batch, re-normalises it when the teacher expects other statistics (as
  * `ConvNetTeacher` does) and returns the model's `logits` `[batch, classes]`, owned by the caller.
