@@ -160,6 +160,47 @@ describe('deit checkpoint export', () => {
   });
 });
 
+describe('Trainer resume from a deit checkpoint', () => {
+  it('continues training at the epoch after the checkpoint and says what it took and what it could not', async () => {
+    const dir = tempDir();
+    const first = new Trainer(base(student({ distilled: true, seed: 6 }), { epochs: 2, emaDecay: 0.9, runDir: dir }));
+    await first.run();
+    const pth = join(dir, 'checkpoint.pth');
+    exportDeitCheckpoint(join(dir, 'checkpoint-last.safetensors'), freshParts(12, true), pth);
+    first.dispose();
+
+    const s = student({ distilled: true, seed: 13 });
+    const lines: string[] = [];
+    const stream = { isTTY: false, write: (c: string) => lines.push(c) };
+    const resumed = new Trainer(base(s, { epochs: 3, emaDecay: 0.9, runDir: tempDir(), resume: pth, progress: { stream } }));
+    const loaded = freshParts(12, true);
+    loadDeitCheckpoint(pth, loaded, readCheckpointState(join(dir, 'checkpoint-last.safetensors')).config);
+    const result = await resumed.run();
+    expect(result.epochsCompleted).toBe(3);
+    const log = lines.join('');
+    expect(log).toMatch(/resumed from .*checkpoint\.pth at epoch 3, batch 0/);
+    expect(log).toMatch(/deit checkpoint: took model weights, AdamW state of 4 parameters, EMA weights, position \(continuing at epoch 3\)/);
+    expect(log).toMatch(/not carried over: the random generator state and the data order/);
+    expect(log).toMatch(/cosine length \(t_initial\) 2 vs 3/);
+    // One more epoch (6 updates) from the checkpoint's moments; the distillation head, without a teacher, has no gradient.
+    const stepsBefore = loaded.optimizer.state();
+    for (const [name, st] of resumed.optimizer.state()) expect(st.step, name).toBe(stepsBefore.get(name)!.step + 6);
+    expect(maxAbs(s.stateDict(), loaded.student.stateDict())).toBeGreaterThan(0);
+    resumed.dispose();
+  });
+});
+
+function maxAbs(a: StateDict, b: StateDict): number {
+  let worst = 0;
+  for (const [k, t] of a) {
+    const u = b.get(k)!.data as Float32Array;
+    (t.data as Float32Array).forEach((x, i) => {
+      worst = Math.max(worst, Math.abs(x - u[i]!));
+    });
+  }
+  return worst;
+}
+
 describe("resuming from deit's own training checkpoint (the fixture)", () => {
   it('takes the AdamW state and the epoch, and says what differs from this run', () => {
     const model = new ParamBag(microDeitEntries());

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, Rng } from '@deitjs/core';
 import { type CheckpointParts, type TrainingState, loadCheckpoint } from './checkpoint.js';
+import { isTorchCheckpoint, loadDeitCheckpoint } from './deit-resume.js';
 import type { RunDirectory } from './run-directory.js';
 
 /** The checkpoint a run resumes from: none, the run directory's `checkpoint-last` (`true`), or the given path. */
@@ -15,16 +16,23 @@ export function resumeCheckpoint(resume: boolean | string | undefined, runDir: R
  * Restores a run from a checkpoint: weights, optimiser and EMA into `parts`, and the state and generator returned
  * exactly as saved, so the resumed run continues bit for bit. The state records `config` (this run's, e.g. a longer
  * `epochs`, not the interrupted one's), and the run directory's metrics of the epochs to re-run are dropped.
+ * A deit main.py checkpoint (`.pth`) is taken as far as it goes ({@link loadDeitCheckpoint}); `notes` say what was
+ * taken and what was not.
  */
 export function resumeRun(
   file: string,
   parts: CheckpointParts,
   config: Record<string, unknown>,
   runDir: RunDirectory,
-): { state: TrainingState; rng: Rng } {
+): { state: TrainingState; rng: Rng; notes: string[] } {
+  if (isTorchCheckpoint(file)) {
+    const { state, rng, took, notes } = loadDeitCheckpoint(file, parts, config);
+    runDir.dropMetricsFrom(state.epoch);
+    return { state, rng, notes: [`deit checkpoint: took ${took.join(', ')}`, ...notes] };
+  }
   const state = loadCheckpoint(file, parts);
   const rng = Rng.fromState(state.rng);
   state.config = config;
   runDir.dropMetricsFrom(state.epoch);
-  return { state, rng };
+  return { state, rng, notes: [] };
 }

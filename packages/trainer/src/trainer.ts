@@ -96,8 +96,10 @@ export class Trainer {
     this.stopControl.reset();
     const resume = resumeCheckpoint(this.o.resume, this.runDir);
     if (resume !== undefined) {
-      ({ state: this.state, rng: this.rng } = resumeRun(resume, this.checkpointParts(), this.recordedConfig(), this.runDir));
+      const resumed = resumeRun(resume, this.checkpointParts(), this.recordedConfig(), this.runDir);
+      ({ state: this.state, rng: this.rng } = resumed);
       this.progress?.note(`resumed from ${resume} at epoch ${this.state.epoch + 1}, batch ${this.state.batchInEpoch}`);
+      for (const n of resumed.notes) this.progress?.note(n);
     }
     const unlisten = this.o.handleSignals
       ? this.stopControl.listenForSigint(() => this.progress?.note('interrupt: stopping after the current update and saving checkpoint-last'))
