@@ -126,7 +126,7 @@ export const OPTION_DEFS: readonly OptionDef[] = [
   { key: 'dataParallel', kind: 'int', min: 1, max: 64, help: 'training threads: each batch split over this thread and N-1 worker-thread replicas (1 = off)' },
   { key: 'seed', kind: 'int', min: 0, help: 'random seed' },
   { key: 'output', kind: 'string', help: 'run directory' },
-  { key: 'resume', kind: 'string', help: 'resume from a run directory (or its checkpoint-last)' },
+  { key: 'resume', kind: 'string', help: "resume from a run directory (or its checkpoint-last), or from deit main.py's checkpoint.pth" },
   { key: 'backend', kind: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], help: 'TF.js backend (default: DEIT_BACKEND or auto)' },
   { key: 'evalEvery', kind: 'int', min: 1, help: 'evaluate every N epochs' },
   { key: 'json', kind: 'boolean', help: 'print the result of a single run as JSON on stdout' },

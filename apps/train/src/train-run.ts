@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError, type Module, type Normalization, type Teacher } from '@deitjs/core';
 import { baseCriterion, distillationLoss, type DistillationType } from '@deitjs/losses';
@@ -6,7 +6,7 @@ import { createModel, resolveModel } from '@deitjs/models';
 import { type ReplicaSpec, replicaScript, teacherFromRun } from '@deitjs/recipes';
 import { RUN_FILES, RUN_FORMAT, type RunDescription, writeRunInfo, writeRunReport } from '@deitjs/run';
 import { createTeacher } from '@deitjs/teachers';
-import { DataParallel, type EvalMetrics, type Student, Trainer } from '@deitjs/trainer';
+import { DataParallel, type EvalMetrics, isTorchCheckpoint, type Student, Trainer } from '@deitjs/trainer';
 import { buildRunData } from './data-setup.js';
 import type { TrainIO } from './io.js';
 import type { TrainOptions } from './options.js';
@@ -108,9 +108,10 @@ export async function runTraining(options: TrainOptions, io: TrainIO, hooks: { l
     model.dispose();
     throw err;
   }
-  // --resume takes the run directory or its last checkpoint.
+  // --resume takes the run directory or its last checkpoint, or deit main.py's checkpoint.pth (then a new run directory).
+  const fromDeit = options.resume !== '' && existsSync(options.resume) && statSync(options.resume).isFile() && isTorchCheckpoint(options.resume);
   const resumeDir = basename(options.resume) === RUN_FILES.last ? dirname(options.resume) : options.resume;
-  const runDir = options.resume !== '' ? resumeDir : options.output || defaultRunDir(hooks.label ?? options.model);
+  const runDir = options.resume !== '' && !fromDeit ? resumeDir : options.output || defaultRunDir(hooks.label ?? options.model);
   mkdirSync(runDir, { recursive: true });
   const info: RunDescription = {
     format: RUN_FORMAT,
@@ -170,7 +171,7 @@ export async function runTraining(options: TrainOptions, io: TrainIO, hooks: { l
     accumulation: options.accumSteps,
     ...(options.modelEma ? { emaDecay: options.modelEmaDecay } : {}),
     runDir,
-    resume: options.resume !== '',
+    resume: fromDeit ? options.resume : options.resume !== '',
     handleSignals: true,
     evalEvery: options.evalEvery,
     progress: { stream: io.stderr, tty: io.stderr.isTTY === true },
