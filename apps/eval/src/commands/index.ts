@@ -4,3 +4,4 @@ export { predict } from './predict.js';
 export { accuracy } from './accuracy.js';
 export { analyze } from './analyze.js';
 export { bench } from './bench.js';
+export { exportCommand } from './export.js';
