@@ -1,18 +1,5 @@
 import { defineConfig } from 'tsup';
+import { mainEntry, workerEntry } from '../../tsup.shared.ts';
 
-export default defineConfig([
-  {
-    entry: ['src/index.ts'],
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    // replicaScript() finds replica.js beside the module through import.meta.url, in the CommonJS build too.
-    shims: true,
-  },
-  {
-    // The data-parallel worker thread's entry, loaded by URL (replicaScript), never imported.
-    entry: ['src/replica.ts'],
-    format: ['esm'],
-    sourcemap: true,
-  },
-]);
+// replicaScript() finds replica.js beside the module through import.meta.url (mainEntry's shims: in CommonJS too).
+export default defineConfig([mainEntry(), workerEntry('src/replica.ts')]);
