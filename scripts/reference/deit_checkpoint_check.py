@@ -67,7 +67,8 @@ optimizer = create_optimizer(args, model)
 lr_scheduler, _ = create_scheduler(args, optimizer)
 loss_scaler = torch.cuda.amp.GradScaler()
 
-# main.py --resume, line for line.
+# main.py --resume, line for line (facebookresearch/deit main.py: no lr_scheduler.step on resume; the first resumed
+# epoch runs at the lr stored in the optimizer's groups, and lr_scheduler.step(epoch) follows it).
 print("load_state_dict(model):", model.load_state_dict(ckpt["model"]))
 optimizer.load_state_dict(ckpt["optimizer"])
 lr_scheduler.load_state_dict(ckpt["lr_scheduler"])
@@ -76,11 +77,12 @@ mem_file = io.BytesIO()
 torch.save({"state_dict_ema": ckpt["model_ema"]}, mem_file)
 mem_file.seek(0)
 model_ema._load_checkpoint(mem_file)
-loss_scaler.load_state_dict(ckpt["scaler"])
-lr_scheduler.step(start_epoch)
+if "scaler" in ckpt:
+    loss_scaler.load_state_dict(ckpt["scaler"])
 print("GradScaler enabled:", loss_scaler.is_enabled(), "| an empty scaler dict is refused by an enabled scaler:",
       "is empty" in inspect.getsource(torch.cuda.amp.GradScaler.load_state_dict))
-print("groups:", [(len(g["params"]), g["weight_decay"]) for g in optimizer.param_groups], "lr after step(start_epoch):", optimizer.param_groups[0]["lr"])
+print("groups:", [(len(g["params"]), g["weight_decay"]) for g in optimizer.param_groups], "resumed lr:", optimizer.param_groups[0]["lr"], "start epoch:", start_epoch)
+print("timm's scheduler after step(epoch):", lr_scheduler._get_lr(ckpt["epoch"]), "| after step(start_epoch):", lr_scheduler._get_lr(start_epoch))
 print("EMA weights vs model_ema:", max((v - ckpt["model_ema"][k]).abs().max().item() for k, v in model_ema.ema.state_dict().items()))
 
 # One training step on a fixed batch, checked against AdamW applied to the loaded moments.
