@@ -278,7 +278,7 @@ function readLegacyPth(file: string, fd: number, fileSize: number): unknown {
     if (ref === undefined) throw new CheckpointError(file, 'legacy storage is not referenced by the pickle, so its element size is unknown', `storage ${key}`);
     const head = readElements(file, fd, pos, 'I64', 1, `storage ${key} header`) as BigInt64Array;
     const count = Number(head[0]!);
-    if (count !== ref.numel) throw new CheckpointError(file, `storage holds ${count} elements, the pickle says ${ref.numel}`, `storage ${key}`);
+    if (count !== ref.numel) throw new CheckpointError(file, `storage holds ${head[0]} elements, the pickle says ${ref.numel}`, `storage ${key}`);
     if (pos + 8 + count * DTYPE_BYTES[ref.dtype] > fileSize) {
       throw new CheckpointError(file, `file is truncated: ${count} ${ref.dtype} elements at byte ${pos + 8} run past the end (${fileSize} bytes)`, `storage ${key}`);
     }
