@@ -206,13 +206,14 @@ describe("resuming from deit's own training checkpoint (the fixture)", () => {
     const model = new ParamBag(microDeitEntries());
     // Resuming touches only the Student's state methods, which a ParamBag (a core Module) has; it cannot classify.
     const parts: CheckpointParts = { student: model as unknown as Student, optimizer: new AdamW(model.trainableVariables(), paramGroups(model.trainableVariables())) };
-    const config = { seed: 0, weightDecay: 0.05, schedule: { lr: 1.25e-4, minLr: 1e-5, warmupLr: 1e-6, warmupEpochs: 5, epochs: 10, updatesPerEpoch: 7 } };
+    const config = { seed: 0, weightDecay: 0.1, schedule: { lr: 1.25e-4, minLr: 1e-5, warmupLr: 1e-6, warmupEpochs: 5, epochs: 10, updatesPerEpoch: 7 } };
     const file = fixture('deit_micro_distilled_patch4_32.train_checkpoint.pth');
     const r = loadDeitCheckpoint(file, parts, config);
     expect(r.state.epoch).toBe(4);
     expect(r.state.update).toBe(28);
     expect(r.took).toEqual(['model weights', 'AdamW state of 35 parameters', 'position (continuing at epoch 5)']);
     expect(r.notes.join(' ')).toMatch(/cosine length \(t_initial\) 300 vs 10/);
+    expect(r.notes).toContain("this run's AdamW settings are used; the checkpoint's differ in group 1 weight decay 0.05 vs 0.1");
     expectSameStateDict(model.stateDict(), (readPth(file) as Map<string, StateDict>).get('model')!);
     parts.optimizer.dispose();
   });

@@ -91,6 +91,7 @@ export function loadDeitCheckpoint(file: string, parts: CheckpointParts, config:
   }
   if (epochValue !== undefined) took.push(`position (continuing at epoch ${epoch + 1})`);
   scheduleNotes(root.get('lr_scheduler'), config, notes);
+  if (optimizer instanceof Map) optimizerNotes(optimizer.get('param_groups'), groups.map((g) => g.weightDecay), config, notes);
   notes.push('not carried over: the random generator state and the data order, so the continued run is equivalent to deit\'s, not bit-identical');
 
   const schedule = config.schedule as { updatesPerEpoch?: number } | undefined;
@@ -130,4 +131,22 @@ function scheduleNotes(sched: unknown, config: Record<string, unknown>, notes: s
   if (differ.length > 0) {
     notes.push(`this run's schedule is used; the checkpoint's differs in ${differ.map(([what, theirs, mine]) => `${what} ${String(theirs)} vs ${mine}`).join(', ')}`);
   }
+}
+
+/** Notes where deit's AdamW hyper-parameters (weight decay per group, betas, eps) differ from this run's, which are used. */
+function optimizerNotes(torchGroups: unknown, decays: number[], config: Record<string, unknown>, notes: string[]): void {
+  if (!Array.isArray(torchGroups)) return;
+  const differ: string[] = [];
+  const betas = Array.isArray(config.betas) ? (config.betas as number[]) : [0.9, 0.999];
+  const eps = num(config.eps) ?? 1e-8;
+  torchGroups.forEach((g, i) => {
+    if (!(g instanceof Map)) return;
+    const wd = num(g.get('weight_decay'));
+    if (wd !== undefined && decays[i] !== undefined && wd !== decays[i]) differ.push(`group ${i} weight decay ${wd} vs ${decays[i]}`);
+    const b = g.get('betas');
+    if (i === 0 && Array.isArray(b) && (b[0] !== betas[0] || b[1] !== betas[1])) differ.push(`betas (${b.join(', ')}) vs (${betas.join(', ')})`);
+    const e = num(g.get('eps'));
+    if (i === 0 && e !== undefined && e !== eps) differ.push(`eps ${e} vs ${eps}`);
+  });
+  if (differ.length > 0) notes.push(`this run's AdamW settings are used; the checkpoint's differ in ${differ.join(', ')}`);
 }
