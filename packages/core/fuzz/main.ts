@@ -148,7 +148,7 @@ async function runSlot(index: number): Promise<void> {
       s.proc.on('exit', (code, signal) => {
         const oom = /heap limit|Allocation failed|out of memory/i.test(s.stderr);
         const outcome: Outcome = s.killedFor ?? (oom ? 'blowup' : 'crash');
-        done({ id: c!.id, outcome, detail: `worker died (code ${code}, signal ${signal}) ${s.stderr.slice(-300)}`, steps: [], ms: timeoutMs, maxRssMb: 0 });
+        done({ id: c!.id, outcome, detail: `worker died (code ${code}, signal ${signal}) ${s.stderr.slice(0, 600)}`, steps: [], ms: timeoutMs, maxRssMb: 0 });
       });
       s.proc.send(c!);
     });

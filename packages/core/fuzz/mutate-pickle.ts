@@ -58,6 +58,8 @@ function intOpcodes(bytes: Uint8Array, start: number, end: number): [number, num
 }
 
 function splice(bytes: Uint8Array, at: number, remove: number, insert: readonly number[]): Uint8Array {
+  at = Math.min(at, bytes.length);
+  remove = Math.min(remove, bytes.length - at);
   const out = new Uint8Array(bytes.length - remove + insert.length);
   out.set(bytes.subarray(0, at));
   out.set(insert, at);

@@ -1,5 +1,6 @@
 export { tf } from './tf.js';
 export { DeitError, CheckpointError, StateDictMismatchError, ConfigError, ShapeError } from './errors.js';
+export { type QuoteOptions, quote, escapeControl, truncateText } from './quote.js';
 export { Rng, type RngState } from './rng.js';
 export {
   type FileDType,
@@ -60,7 +61,17 @@ export {
   readSafetensors,
   writeSafetensors,
 } from './io/safetensors.js';
-export { PickleGlobal, PickledObject, type PickleSource, BytesSource, FileSource, type UnpickleOptions, unpickle, pythonGlobal } from './io/pickle.js';
+export {
+  PickleGlobal,
+  PickledObject,
+  type PickleSource,
+  BytesSource,
+  FileSource,
+  type UnpickleOptions,
+  unpickle,
+  pythonGlobal,
+  defaultUnpickleBudget,
+} from './io/pickle.js';
 export { readPth } from './io/pth.js';
 export { PyTuple, PyFloat, PyGlobal, PyReduce, PyNewObj, PyOrderedDict, PyPersistentId } from './io/python-values.js';
 export { type PickleDumpOptions, pickleDumps } from './io/pickle-writer.js';
