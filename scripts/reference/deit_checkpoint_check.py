@@ -50,7 +50,7 @@ def max_diff(a, b):
 
 
 ckpt = torch.load(f"{out}/checkpoint.pth", map_location="cpu")
-print("keys:", list(ckpt.keys()), "epoch:", ckpt["epoch"], "args:", type(ckpt["args"]).__name__)
+print("keys:", list(ckpt.keys()), "epoch:", ckpt["epoch"])
 print("model: weights vs run/model.safetensors, max |diff| =", max_diff(ckpt["model"], read_safetensors(f"{out}/run/model.safetensors")))
 print("model_ema: vs run/model-ema.safetensors, max |diff| =", max_diff(ckpt["model_ema"], read_safetensors(f"{out}/run/model-ema.safetensors")))
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type HostTensor, initBackend, readPth, type StateDict, tf } from '@deitjs/core';
+import { type HostTensor, initBackend, PyNewObj, readPth, type StateDict, tf } from '@deitjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdamW } from './adamw.js';
 import { type CheckpointParts, readCheckpointState } from './checkpoint.js';
@@ -54,7 +54,7 @@ describe('deit checkpoint export', () => {
     expect(notes.join(' ')).toMatch(/random generator state and the data order/);
 
     const ckpt = readPth(out) as Map<string, unknown>;
-    expect([...ckpt.keys()]).toEqual(['model', 'optimizer', 'lr_scheduler', 'epoch', 'model_ema', 'scaler', 'args']);
+    expect([...ckpt.keys()]).toEqual(['model', 'optimizer', 'lr_scheduler', 'epoch', 'model_ema', 'scaler']);
     expect(ckpt.get('epoch')).toBe(1);
     expectSameStateDict(ckpt.get('model') as StateDict, s.stateDict());
     expectSameStateDict(ckpt.get('model_ema') as StateDict, trainer.ema!.stateDict());
@@ -147,7 +147,10 @@ describe('deit checkpoint export', () => {
       lr: 5e-4,
     };
     const state = { epoch: 3, batchInEpoch: 4, update: 34, rng: [1, 2, 3, 4] as [number, number, number, number], epochLoss: { sum: 0, count: 0, parts: {} }, best: null, config };
-    const { checkpoint, epoch, notes } = deitCheckpoint(parts, state);
+    const { checkpoint, epoch, notes } = deitCheckpoint(parts, state, { args: true });
+    // args on request: an argparse.Namespace of deit's option names.
+    expect(checkpoint.get('args')).toBeInstanceOf(PyNewObj);
+    expect(((checkpoint.get('args') as PyNewObj).state as Map<string, unknown>).get('epochs')).toBe(300);
     expect(epoch).toBe(2);
     expect(notes[0]).toMatch(/4 batches into epoch 4/);
     expect(notes.join(' ')).toMatch(/no EMA/);

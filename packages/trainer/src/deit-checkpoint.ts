@@ -13,9 +13,19 @@ import { type CheckpointParts, type TrainingState, loadCheckpoint } from './chec
 import { cosineLr, type LrScheduleOptions } from './lr-schedule.js';
 import { paramGroups } from './param-groups.js';
 
+/** Options of {@link deitCheckpoint}. */
+export interface DeitCheckpointOptions {
+  /**
+   * Also write `args`, an `argparse.Namespace` of deit's option names, as main.py does (default false: main.py does
+   * not read it back, and torch ≥ 2.6 `torch.load`, whose default `weights_only=True` refuses a Namespace, would then
+   * need `weights_only=False`).
+   */
+  args?: boolean;
+}
+
 /** What {@link deitCheckpoint} built: deit main.py's checkpoint dict, and what did not carry over. */
 export interface DeitCheckpointExport {
-  /** `{model, optimizer, lr_scheduler, epoch, model_ema, scaler, args}` as values `writePth` takes. */
+  /** `{model, optimizer, lr_scheduler, epoch, model_ema, scaler[, args]}` as values `writePth` takes. */
   checkpoint: Map<string, unknown>;
   /** The last epoch the checkpoint counts as complete (deit resumes at `epoch + 1`). */
   epoch: number;
@@ -94,9 +104,10 @@ function stateDictOf(sd: StateDict): ReturnType<typeof torchStateDict> {
  * parameter `step` as a 0-d float tensor and `exp_avg`/`exp_avg_sq` in PyTorch layout; `param_groups` with every key
  * torch 1.13–2.x AdamW writes), `lr_scheduler` (timm CosineLRScheduler), `epoch` (the last complete one), `model_ema`
  * (the EMA, or the model's weights when the run has none: deit's `--model-ema` is on by default and needs them),
- * `scaler` (a fresh GradScaler's state) and `args` (an `argparse.Namespace` of deit's option names, for the record).
+ * `scaler` (a fresh GradScaler's state) and, with `options.args`, `args` (an `argparse.Namespace` of deit's option
+ * names, for the record). Every value but `args` is one torch ≥ 2.4's `weights_only` loader accepts.
  */
-export function deitCheckpoint(parts: CheckpointParts, state: TrainingState): DeitCheckpointExport {
+export function deitCheckpoint(parts: CheckpointParts, state: TrainingState, options: DeitCheckpointOptions = {}): DeitCheckpointExport {
   const config = state.config as unknown as RecordedConfig;
   const { schedule } = config;
   const notes: string[] = [];
@@ -195,8 +206,8 @@ export function deitCheckpoint(parts: CheckpointParts, state: TrainingState): De
     ['epoch', epoch],
     ['model_ema', stateDictOf(ema)],
     ['scaler', FRESH_GRAD_SCALER],
-    ['args', args],
   ]);
+  if (options.args === true) checkpoint.set('args', args);
   return { checkpoint, epoch, notes };
 }
 
@@ -205,9 +216,14 @@ export function deitCheckpoint(parts: CheckpointParts, state: TrainingState): De
  * `checkpoint.pth` at `output` (atomic), for `torchrun … main.py --resume output`. `parts` must be built as the
  * run's (same model, EMA on when the run used it); the checkpoint is loaded into them. Returns the notes.
  */
-export function exportDeitCheckpoint(runCheckpoint: string, parts: CheckpointParts, output: string): Omit<DeitCheckpointExport, 'checkpoint'> {
+export function exportDeitCheckpoint(
+  runCheckpoint: string,
+  parts: CheckpointParts,
+  output: string,
+  options: DeitCheckpointOptions = {},
+): Omit<DeitCheckpointExport, 'checkpoint'> {
   const state = loadCheckpoint(runCheckpoint, parts);
-  const { checkpoint, ...rest } = deitCheckpoint(parts, state);
+  const { checkpoint, ...rest } = deitCheckpoint(parts, state, options);
   writePth(output, checkpoint);
   return rest;
 }

@@ -4,7 +4,7 @@ export { type CosineLrOptions, type LrStepping, type LrScheduleOptions, cosineLr
 export { type ClippedGrads, clipGradNorm } from './clip-grad.js';
 export { ModelEma } from './model-ema.js';
 export { torchAdamWState } from './torch-optimizer-state.js';
-export { type DeitCheckpointExport, timmCosineSchedulerState, deitCheckpoint, exportDeitCheckpoint } from './deit-checkpoint.js';
+export { type DeitCheckpointOptions, type DeitCheckpointExport, timmCosineSchedulerState, deitCheckpoint, exportDeitCheckpoint } from './deit-checkpoint.js';
 export { type DeitResume, isTorchCheckpoint, loadDeitCheckpoint } from './deit-resume.js';
 export { type TeacherCache, type TeacherOutputsOptions, teacherOutputs } from './teacher-outputs.js';
 export { type TopK, type TeacherAgreement, type EvalMetrics, type EvaluateOptions, evaluate } from './evaluate.js';

@@ -39,7 +39,7 @@ export const deitCheckpointFormat: ExportFormat = {
   usage: [
     '  --run DIR         a deit-train run directory (its checkpoint-last.safetensors is exported)',
     '  --output FILE     where to write deit main.py\'s checkpoint (model, optimizer, lr_scheduler, epoch, model_ema,',
-    '                    scaler, args), for: torchrun --nproc_per_node=N main.py --resume FILE ...',
+    '                    scaler), for: torchrun --nproc_per_node=N main.py --resume FILE ...',
     '  A checkpoint taken mid-epoch counts as of the previous epoch (deit re-runs the partial epoch). The RNG state',
     '  and the data order do not carry over: the continued run is equivalent, not bit-identical.',
   ],
