@@ -50,6 +50,8 @@ describe('deit checkpoint export', () => {
     const parts = freshParts(8, true);
     const { epoch, notes } = exportDeitCheckpoint(join(dir, 'checkpoint-last.safetensors'), parts, out);
     expect(isTorchCheckpoint(out)).toBe(true);
+    expect(isTorchCheckpoint(fixture('timm_resnet_bottleneck_tiny.legacy.pth'))).toBe(true);
+    expect(isTorchCheckpoint(join(dir, 'checkpoint-last.safetensors'))).toBe(false);
     expect(epoch).toBe(1);
     expect(notes.join(' ')).toMatch(/random generator state and the data order/);
 

@@ -18,12 +18,18 @@ export interface DeitResume {
 
 const isTensor = (v: unknown): v is HostTensor => typeof v === 'object' && v !== null && 'dtype' in v && 'shape' in v && 'data' in v;
 
-/** Whether `file` is a torch ≥ 1.6 `.pth` (a zip archive) rather than a deitjs (safetensors) checkpoint. */
+/**
+ * Whether `file` is a PyTorch `.pth` rather than a deitjs (safetensors) checkpoint: a zip archive (torch ≥ 1.6) or a
+ * legacy pickle (PROTO 2, then LONG1 of torch's magic number: `80 02 8a 0a`; as a safetensors header length that
+ * would be 176 MB).
+ */
 export function isTorchCheckpoint(file: string): boolean {
   const fd = openSync(file, 'r');
   try {
     const head = new Uint8Array(4);
-    return readSync(fd, head, 0, 4, 0) === 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
+    if (readSync(fd, head, 0, 4, 0) !== 4) return false;
+    const zip = head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
+    return zip || (head[0] === 0x80 && head[1] === 0x02 && head[2] === 0x8a && head[3] === 0x0a);
   } finally {
     closeSync(fd);
   }
