@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DeitError } from '../errors.js';
 import type { HostTensor, StateDict } from '../tensor-data.js';
-import { PyFloat, PyTuple } from './python-values.js';
+import { PyFloat, PyGlobal, PyNewObj, PyTuple } from './python-values.js';
+import type { PickledObject } from './pickle.js';
 import { readPth } from './pth.js';
 import { pthArchiveName, pthChunks, torchStateDict, writePth } from './pth-writer.js';
 import { readSafetensors } from './safetensors.js';
@@ -119,6 +120,30 @@ describe('writePth', () => {
 });
 
 describe('the train checkpoint fixture', () => {
+  it('is rewritten byte for byte once the Python types the reader drops are restored', () => {
+    // readPth gives integral floats as plain numbers, tuples as arrays and the Namespace as an inert object; with
+    // those put back (and the state dict's _metadata from the sidecar), every byte of deit's checkpoint comes out.
+    const name = 'deit_micro_distilled_patch4_32.train_checkpoint.pth';
+    const read = readPth(fixture(name)) as Map<string, unknown>;
+    const floats = (m: Map<string, unknown>, keys: string[]) => {
+      for (const k of keys) m.set(k, new PyFloat(m.get(k) as number));
+    };
+    const groups = (read.get('optimizer') as Map<string, unknown>).get('param_groups') as Map<string, unknown>[];
+    const betas = new PyTuple(groups[0]!.get('betas') as number[]); // one tuple object shared by both groups, as in torch
+    for (const g of groups) {
+      floats(g, ['weight_decay']);
+      g.set('betas', betas);
+    }
+    floats(read.get('lr_scheduler') as Map<string, unknown>, ['noise_std', 'cycle_mul', 'k_decay']);
+    const args = read.get('args') as PickledObject;
+    floats(args.attributes as Map<string, unknown>, ['drop', 'lr_noise_std', 'cutmix', 'mixup_prob', 'distillation_tau']);
+    read.set('args', new PyNewObj(new PyGlobal('argparse', 'Namespace'), new PyTuple([]), args.attributes));
+    read.set('model', torchStateDict(read.get('model') as StateDict, new Map(METADATA[name])));
+    const written = concat(pthChunks(read, { archiveName: pthArchiveName(name), byteorder: false }));
+    expect(written.equals(readFileSync(fixture(name)))).toBe(true);
+  });
+
+
   it('round trips its tensors and plain values through writePth', () => {
     const file = fixture('deit_micro_distilled_patch4_32.train_checkpoint.pth');
     const read = readPth(file) as Map<string, unknown>;
