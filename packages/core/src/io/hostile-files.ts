@@ -153,6 +153,7 @@ export const HOSTILE_FILES: readonly HostileFile[] = [
     },
   },
   { name: 'pkl-long4-1mb.pth', expect: 'error', bytes: () => pthOf(pickle(P.proto(2), P.emptyDict, P.shortStr('n'), P.long4(new Uint8Array(1 << 20).fill(0x5a)), P.setitem, P.stop)) },
+  { name: 'pkl-int-4m-digits.pth', expect: 'error', bytes: () => pthOf(Uint8Array.from([0x49, ...Buffer.from(`${'7'.repeat(4_000_000)}\n`), 0x2e])) },
   { name: 'pkl-long4-offset.pth', expect: 'error', bytes: () => pthOf(pickle(P.proto(2), P.emptyDict, P.shortStr('n'), P.long4(new Uint8Array(128 << 10).fill(0xa5)), P.setitem, P.stop)) },
   {
     name: 'pkl-billion-laughs-encode.pth',

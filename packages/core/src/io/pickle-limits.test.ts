@@ -1,7 +1,10 @@
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CheckpointError } from '../errors.js';
 import { HOSTILE_FILES } from './hostile-files.js';
-import { BytesSource, defaultUnpickleBudget, PickleGlobal, pythonGlobal, type UnpickleOptions, unpickle } from './pickle.js';
+import { BytesSource, defaultUnpickleBudget, FileSource, PickleGlobal, pythonGlobal, type UnpickleOptions, unpickle } from './pickle.js';
 import { P, pickle } from './test-files.js';
 
 const FILE = 'limits.pkl';
@@ -41,6 +44,44 @@ describe('LONG1 / LONG4 decode in linear time', () => {
     expect(Date.now() - t).toBeLessThan(1000);
     // 0x5a5a…5a: (0x5a / 0xff) × (2^(8n) − 1), an independent closed form.
     expect(v).toBe((0x5an * ((1n << BigInt(8 * bytes.length)) - 1n)) / 0xffn);
+  });
+});
+
+describe('protocol-0 INT / LONG decimal text is limited to 4300 digits, as CPython', () => {
+  const intLine = (digits: string, op = 0x49) => Uint8Array.from([op, ...Buffer.from(`${digits}\n`), 0x2e]);
+
+  it('4300 digits read exactly; 4301 are refused', () => {
+    const d = `1${'0'.repeat(4299)}`;
+    expect(run(intLine(d))).toBe(10n ** 4299n);
+    expect(run(intLine(`-${d}`, 0x4c))).toBe(-(10n ** 4299n));
+    expect(refusal(() => run(intLine(`${d}0`))).message).toMatch(/INT of 4301 digits at byte 0 exceeds the 4300-digit limit \(as CPython\)/);
+  });
+
+  it('lines longer than the 64 KiB buffer of FileSource are read whole (UNICODE of 200k chars, then GLOBAL)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deitjs-lines-'));
+    try {
+      const file = join(dir, 'lines.pkl');
+      const text = 'é'.repeat(10) + 'x'.repeat(200_000);
+      const body = Buffer.concat([Buffer.from([0x28, 0x56]), Buffer.from(`${text}\n`, 'latin1'), Buffer.from([0x63]), Buffer.from('builtins\nset\n'), Buffer.from([0x74, 0x2e])]);
+      writeFileSync(file, body);
+      const fd = openSync(file, 'r');
+      try {
+        const [s, g] = unpickle(new FileSource(file, fd, 0, body.length), { file, findGlobal: pythonGlobal }) as [string, PickleGlobal];
+        expect(s).toBe(text);
+        expect(g.qualifiedName).toBe('builtins.set');
+      } finally {
+        closeSync(fd);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a 4M-digit LONG (superlinear to parse) is refused at once', () => {
+    const pkl = intLine('7'.repeat(4_000_000), 0x4c);
+    const t = Date.now();
+    expect(refusal(() => run(pkl)).message).toMatch(/LONG of 4000000 digits/);
+    expect(Date.now() - t).toBeLessThan(1000);
   });
 });
 

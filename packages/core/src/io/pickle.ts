@@ -43,6 +43,8 @@ export interface PickleSource {
   readonly position: number;
   /** How many bytes the pickle can span at most, when known: it sets the work the pickle may cause. */
   readonly size?: number;
+  /** The bytes up to the next newline, which is consumed (protocol-0 opcodes take lines); else byte by byte. */
+  readLine?(): Uint8Array;
   /** The next `n` bytes; throws a CheckpointError at the end of the input. */
   read(n: number): Uint8Array;
 }
@@ -59,6 +61,13 @@ export class BytesSource implements PickleSource {
   }
   get size(): number {
     return this.bytes.byteLength;
+  }
+  readLine(): Uint8Array {
+    const nl = this.bytes.indexOf(0x0a, this.pos);
+    if (nl < 0) throw new CheckpointError(this.file, `pickle is truncated at byte ${this.bytes.byteLength}`);
+    const out = this.bytes.subarray(this.pos, nl);
+    this.pos = nl + 1;
+    return out;
   }
   read(n: number): Uint8Array {
     if (this.pos + n > this.bytes.byteLength) throw new CheckpointError(this.file, `pickle is truncated at byte ${this.bytes.byteLength}`);
@@ -104,6 +113,35 @@ export class FileSource implements PickleSource {
     this.pos = end;
     return out;
   }
+  readLine(): Uint8Array {
+    const parts: Uint8Array[] = [];
+    let length = 0;
+    for (;;) {
+      if (this.pos >= this.bufStart + this.buf.byteLength || this.pos < this.bufStart) this.fill();
+      const from = this.pos - this.bufStart;
+      const nl = this.buf.indexOf(0x0a, from);
+      const part = this.buf.subarray(from, nl < 0 ? this.buf.byteLength : nl);
+      parts.push(part);
+      length += part.byteLength;
+      this.pos += part.byteLength;
+      if (nl >= 0) {
+        this.pos++;
+        if (parts.length === 1) return part;
+        const out = new Uint8Array(length);
+        for (let i = 0, at = 0; i < parts.length; at += parts[i]!.byteLength, i++) out.set(parts[i]!, at);
+        return out;
+      }
+    }
+  }
+  /** Reads the next chunk at the position into the buffer; at the end of the file, the pickle is truncated. */
+  private fill(): void {
+    if (this.pos >= this.fileSize) throw new CheckpointError(this.file, `pickle is truncated at byte ${this.fileSize}`);
+    const chunk = new Uint8Array(Math.min(1 << 16, this.fileSize - this.pos));
+    const got = readSync(this.fd, chunk, 0, chunk.byteLength, this.pos);
+    if (got === 0) throw new CheckpointError(this.file, `pickle is truncated at byte ${this.pos}`);
+    this.buf = chunk.subarray(0, got);
+    this.bufStart = this.pos;
+  }
 }
 
 /** Options of {@link unpickle}. */
@@ -146,6 +184,10 @@ function shallowSize(v: unknown): number {
 
 const utf8 = new TextDecoder('utf-8');
 const latin1 = new TextDecoder('latin1');
+
+// CPython refuses to convert decimal text of more digits than this to an int (sys.int_info.default_max_str_digits),
+// and so does its unpickler for the protocol-0 INT and LONG opcodes; decimal parsing is superlinear beyond it.
+const MAX_DECIMAL_DIGITS = 4300;
 
 function toNumberIfSafe(v: bigint): number | bigint {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
@@ -205,7 +247,13 @@ export function unpickle(source: PickleSource, options: UnpickleOptions): unknow
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) fail(`pickle length ${v} is too large`);
     return Number(v);
   };
+  const decimal = (s: string, what: string): number | bigint => {
+    if (!/^[-+]?\d+$/.test(s)) return fail(`malformed ${what} ${quote(s)} at byte ${at}`);
+    if (s.replace(/^[-+]/, '').length > MAX_DECIMAL_DIGITS) return fail(`${what} of ${s.length} digits at byte ${at} exceeds the ${MAX_DECIMAL_DIGITS}-digit limit (as CPython)`);
+    return toNumberIfSafe(BigInt(s));
+  };
   const readLine = (): string => {
+    if (source.readLine !== undefined) return latin1.decode(source.readLine());
     const parts: number[] = [];
     for (;;) {
       const c = u8();
@@ -306,8 +354,7 @@ export function unpickle(source: PickleSource, options: UnpickleOptions): unknow
         // INT (protocol 0; "01"/"00" are True/False)
         const s = readLine();
         if (s === '01' || s === '00') stack.push(s === '01');
-        else if (/^[-+]?\d+$/.test(s)) stack.push(toNumberIfSafe(BigInt(s)));
-        else fail(`malformed INT ${quote(s)} at byte ${at}`);
+        else stack.push(decimal(s, 'INT'));
         break;
       }
       case 0x4a: // BININT
@@ -321,9 +368,7 @@ export function unpickle(source: PickleSource, options: UnpickleOptions): unknow
         break;
       case 0x4c: {
         // LONG (protocol 0)
-        const s = readLine().replace(/L$/, '');
-        if (!/^[-+]?\d+$/.test(s)) fail(`malformed LONG ${quote(s)} at byte ${at}`);
-        stack.push(toNumberIfSafe(BigInt(s)));
+        stack.push(decimal(readLine().replace(/L$/, ''), 'LONG'));
         break;
       }
       case 0x8a: // LONG1
