@@ -87,6 +87,18 @@ export class GraphBuilder {
     return out;
   }
 
+  /** Appends a node with `count` outputs (e.g. LayerNormalization's Y, Mean, InvStdDev) and returns their names. */
+  opMulti(opType: string, inputs: string[], count: number, attrs: Record<string, AttrValue> = {}, scope = opType, floatAttrs: string[] = []): string[] {
+    const outs = Array.from({ length: count }, () => {
+      const out = this.fresh(scope);
+      this.claim(out);
+      return out;
+    });
+    const attribute_ = Object.entries(attrs).map(([k, v]) => attribute(k, v, floatAttrs.includes(k)));
+    this.nodes.push({ opType, input: inputs, output: outs, name: `${outs[0]}/${opType}`, attribute: attribute_ });
+    return outs;
+  }
+
   private fresh(scope: string): string {
     let name: string;
     do name = `${scope}/${this.counter++}`;
