@@ -229,9 +229,7 @@ function readZipPth(file: string, fd: number, fileSize: number): unknown {
     if (e.method !== 0) throw new CheckpointError(file, `zip entry ${quote(e.name)} is compressed (method ${e.method}); torch.save stores entries uncompressed`);
     // The offset check comes first: it proves the file backs the entry's size before anything is allocated.
     const start = zipEntryDataOffset(file, fd, fileSize, e);
-    const out = new Uint8Array(e.size);
-    if (e.size > 0 && readSync(fd, out, 0, e.size, start) !== e.size) throw new CheckpointError(file, `zip is truncated in entry ${quote(e.name)}`);
-    return out;
+    return readElements(file, fd, start, 'U8', e.size, `entry ${quote(e.name)}`) as Uint8Array;
   };
   if (byteorder !== undefined && new TextDecoder().decode(content(byteorder)).trim() !== 'little') {
     throw new CheckpointError(file, 'big-endian checkpoints are not supported');

@@ -34,7 +34,7 @@ function readAt(file: string, fd: number, fileSize: number, position: number, le
   const buf = new Uint8Array(length);
   let done = 0;
   while (done < length) {
-    const n = readSync(fd, buf, done, length - done, position + done);
+    const n = readSync(fd, buf, done, Math.min(1 << 30, length - done), position + done);
     if (n === 0) throw new CheckpointError(file, `zip is truncated: ${what} at byte ${position} runs past the end`);
     done += n;
   }
