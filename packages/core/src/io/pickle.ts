@@ -103,8 +103,10 @@ export class FileSource implements PickleSource {
     // Checked before allocating, so a corrupt length cannot ask for gigabytes.
     if (end > this.fileSize) throw new CheckpointError(this.file, `pickle is truncated: ${n} bytes wanted at byte ${this.pos} of ${this.fileSize}`);
     if (this.pos < this.bufStart || end > this.bufStart + this.buf.byteLength) {
-      const chunk = new Uint8Array(Math.max(n, 1 << 16));
-      const got = readSync(this.fd, chunk, 0, chunk.byteLength, this.pos);
+      const chunk = new Uint8Array(Math.min(Math.max(n, 1 << 16), this.fileSize - this.pos));
+      let got = 0;
+      // In pieces: readSync takes int32 lengths, and a pickle may hold a string of more than 2 GiB.
+      for (let k = -1; k !== 0 && got < chunk.byteLength; got += k) k = readSync(this.fd, chunk, got, Math.min(1 << 30, chunk.byteLength - got), this.pos + got);
       this.buf = chunk.subarray(0, got);
       this.bufStart = this.pos;
       if (got < n) throw new CheckpointError(this.file, `pickle is truncated at byte ${this.pos + got}`);
