@@ -115,7 +115,7 @@ describe('deit-eval main', () => {
     try {
       const r = await run(['boom']);
       expect(r.code).toBe(1);
-      expect(r.err).toBe('deit-eval: internal error: bad thing\n');
+      expect(r.err).toBe('deit-eval: internal error: bad thing (set DEIT_DEBUG=1 for the stack trace)\n');
     } finally {
       (COMMANDS as Map<string, Command>).delete(boom.name);
     }

@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
 import { type BackendChoice, DeitError, parseBackendChoice } from '@deitjs/core';
-import { type CliIO, processIO } from './cli-io.js';
+import { type CliIO, printableIO, processIO } from './cli-io.js';
 import type { Command, CommandOptions } from './command.js';
 import * as registry from './commands/index.js';
+import { EXIT_USAGE, reportError } from './report-error.js';
 import { formatTable } from './table.js';
 
 /** Every registered subcommand, by name. */
@@ -20,8 +21,7 @@ const GLOBAL_HELP = `Global options:
   --help, -h                          show help (of a command when given after it)
 `;
 
-/** Exit code of bad usage and unreadable input: the conventional "usage error" code. */
-export const EXIT_USAGE = 2;
+export { EXIT_USAGE };
 
 function usage(): string {
   const commands = formatTable(
@@ -40,12 +40,6 @@ function findCommandName(argv: readonly string[]): string | undefined {
     else if (!a.startsWith('-')) return a;
   }
   return undefined;
-}
-
-/** One line of a message, so an error never spreads over several stderr lines. */
-function oneLine(text: string): string {
-  // parseArgs appends advice on `--` to unknown-option errors; the option name is what matters.
-  return text.replace(/\. To specify a positional argument.*$/s, '').replace(/\s*\n\s*/g, ' ').trim();
 }
 
 /**
@@ -78,14 +72,9 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
         ? parseBackendChoice(values.backend, '--backend')
         : parseBackendChoice(io.env.DEIT_BACKEND ?? 'auto', 'DEIT_BACKEND');
     const { backend: _b, json, help: _h, ...own } = values;
-    return await command.run({ positionals: positionals.slice(1), values: own, backend, json: json === true }, io);
+    return await command.run({ positionals: positionals.slice(1), values: own, backend, json: json === true }, printableIO(io, json === true));
   } catch (err) {
-    if (err instanceof DeitError || (err instanceof TypeError && String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS'))) {
-      io.stderr.write(`deit-eval: ${oneLine(err.message)}\n`);
-      return EXIT_USAGE;
-    }
-    io.stderr.write(`deit-eval: internal error: ${oneLine(err instanceof Error ? err.message : String(err))}\n`);
-    if (io.env.DEIT_DEBUG && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
-    return 1;
+    return reportError('deit-eval', err, io);
   }
 }
+

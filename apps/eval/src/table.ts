@@ -1,5 +1,11 @@
-/** Renders rows as a table with columns padded to their widest cell; `right` columns align right (numbers). */
-export function formatTable(header: readonly string[], rows: readonly (readonly string[])[], right: readonly boolean[] = []): string {
+import { escapeControl } from '@deitjs/core';
+
+/**
+ * Renders rows as a table with columns padded to their widest cell; `right` columns align right (numbers). Control
+ * characters in cells (tensor names from a hostile file) are escaped first, so the columns stay aligned.
+ */
+export function formatTable(header: readonly string[], raw: readonly (readonly string[])[], right: readonly boolean[] = []): string {
+  const rows = raw.map((r) => r.map(escapeControl));
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const line = (cells: readonly string[]) =>
     cells
