@@ -5,3 +5,18 @@ export { imagePreprocessor, toRunInput } from './image-input.js';
 export { type EvalData, type EvalDataOptions, evalData } from './eval-data.js';
 export { type LabelledBatches, type TokenAnalysisOptions, analysisStudent, recordedTeacher, analyzeTokens } from './token-analysis.js';
 export { type AnalyzeRunOptions, analyzeRun } from './analyze-run.js';
+export {
+  type Engine,
+  type OnnxEngineEnv,
+  type OnnxEngineOptions,
+  type OrtEngineModel,
+  type ExportableFingerprintedTeacher,
+  ENGINES,
+  onnxCacheDir,
+  ortPackageName,
+  isOnnxWeights,
+  onnxFileFor,
+  loadOrtModel,
+  ortTeacherOf,
+} from './onnx-engine.js';
+export { type ExportChoiceOptions, type ExportChoiceResult, runClassNames, exportPreprocessing, exportChoice } from './onnx-export.js';

@@ -67,5 +67,7 @@ export function asTeacher(loaded: LoadedModel, studentNormalization: Normalizati
   const io = { name: loaded.name, inputNormalization: studentNormalization, normalization: loaded.normalization };
   if (loaded.kind === 'teacher') return new ConvNetTeacher(loaded.model as ConvNet, io);
   const t = teacherFromClassifier(loaded.model as Classifier, io);
-  return { name: t.name, numClasses: t.numClasses, predict: (x) => t.predict(x), fingerprint: () => t.fingerprint(), dispose: () => loaded.model.dispose() };
+  // The network and its input mapping travel along, so that the teacher can be exported (ONNX engine).
+  const teacher: FingerprintedTeacher & { dispose(): void; model: DeiT } & typeof io = { ...io, model: loaded.model as DeiT, numClasses: t.numClasses, predict: (x) => t.predict(x), fingerprint: () => t.fingerprint(), dispose: () => loaded.model.dispose() };
+  return teacher;
 }
