@@ -1,7 +1,8 @@
 import { ConfigError } from '@deitjs/core';
-import { evalData, loadModel } from '@deitjs/recipes';
+import { evalData } from '@deitjs/recipes';
 import { type TopK, evaluate } from '@deitjs/trainer';
-import { type Command, useBackend } from '../command.js';
+import type { Command } from '../command.js';
+import { ENGINE_HELP, loadEngineModel } from '../engine.js';
 import { choiceFlag, intFlag, noPositionals, stringFlag } from '../flags.js';
 import { modelChoiceFromArgs } from '../model-args.js';
 import { formatTable } from '../table.js';
@@ -9,6 +10,8 @@ import { formatTable } from '../table.js';
 /** The `accuracy --json` document; accuracies in percent. */
 export interface AccuracyReport {
   model: string;
+  /** Where the model ran. */
+  engine: 'tfjs' | 'onnx';
   weights: string;
   /** The run directory, with `--run`. */
   run: string | null;
@@ -34,7 +37,8 @@ export const accuracy: Command = {
   summary: 'Top-1/top-5 accuracy of a run or checkpoint (per head for distilled models) on MNIST, ImageFolder or CIFAR',
   usage: [
     'Usage: deit-eval accuracy (--run DIR | --model NAME --weights FILE) [--data mnist|PATH] [--split test|train]',
-    '                          [--batch-size N] [--img-size S] [--num-classes N] [--seed N] [--backend ...] [--json]',
+    '                          [--batch-size N] [--img-size S] [--num-classes N] [--seed N] [--engine tfjs|onnx]',
+    '                          [--backend ...] [--json]',
     '',
     "Evaluates in eval mode, without augmentation: top-1 and top-5 of the model's output and, for a distilled",
     'DeiT, of the cls head and the dist head alone (the output is their mean). With --run DIR (a deit-train run',
@@ -44,6 +48,8 @@ export const accuracy: Command = {
     "folders themselves) evaluated with deit's resize + centre crop, or a CIFAR-10/100 binary folder. NAME may be",
     'a DeiT or a CNN teacher (resnet_mnist, resnet50, ...). --seed sets the MNIST split without a run (default 0).',
     '--batch-size defaults to 64.',
+    '',
+    ...ENGINE_HELP,
   ].join('\n'),
   options: {
     run: { type: 'string' },
@@ -55,6 +61,7 @@ export const accuracy: Command = {
     'img-size': { type: 'string' },
     'num-classes': { type: 'string' },
     seed: { type: 'string' },
+    engine: { type: 'string' },
   },
   async run(args, io) {
     noPositionals(args, 'accuracy');
@@ -74,8 +81,7 @@ export const accuracy: Command = {
       ...(choice.run ? { run: choice.run.data, preprocessing: choice.preprocessing } : {}),
       ...(seedFlag !== undefined ? { seed: Number(seedFlag) } : {}),
     });
-    await useBackend(args, io);
-    const loaded = loadModel(choice, (m) => io.stderr.write(`deit-eval: warning: ${m}\n`));
+    const loaded = await loadEngineModel(choice, args, io);
     let report: AccuracyReport;
     try {
       if (ed.numClasses > loaded.model.numClasses) {
@@ -83,8 +89,9 @@ export const accuracy: Command = {
       }
       const m = await evaluate(loaded.model, ed.loader);
       report = {
-        model: loaded.name,
-        weights: loaded.weights,
+        model: choice.name,
+        weights: choice.weights,
+        engine: loaded.engine,
         run: choice.run?.dir ?? null,
         data: ed.description,
         split,
@@ -95,7 +102,7 @@ export const accuracy: Command = {
         ...(m.dist ? { dist: m.dist } : {}),
       };
     } finally {
-      loaded.model.dispose();
+      await loaded.dispose();
     }
     if (args.json) {
       io.stdout.write(`${JSON.stringify(report)}\n`);
@@ -104,7 +111,7 @@ export const accuracy: Command = {
     const rows: string[][] = [[report.cls ? 'mean (eval output)' : 'output', pct(report.output.top1), pct(report.output.top5)]];
     if (report.cls) rows.push(['cls head', pct(report.cls.top1), pct(report.cls.top5)]);
     if (report.dist) rows.push(['dist head', pct(report.dist.top1), pct(report.dist.top5)]);
-    io.stdout.write(`${report.model} (${report.weights}) on ${report.data}: ${report.count} images, loss ${report.loss.toFixed(4)}\n\n`);
+    io.stdout.write(`${report.model} (${report.weights}${report.engine === 'onnx' ? ', ONNX Runtime' : ''}) on ${report.data}: ${report.count} images, loss ${report.loss.toFixed(4)}\n\n`);
     io.stdout.write(formatTable(['head', 'top-1 %', 'top-5 %'], rows, [false, true, true]));
     return 0;
   },

@@ -1,9 +1,10 @@
 import { ConfigError, Rng, type Teacher, loadStateDictFile, tf } from '@deitjs/core';
 import { type DistillationType, baseCriterion, distillationLoss } from '@deitjs/losses';
 import { type DeiT, createModel, isDeiTModel, resolveModel } from '@deitjs/models';
-import { runModelChoice } from '@deitjs/recipes';
+import { ENGINES, type Engine, onnxCacheDir, ortPackageName, ortTeacherOf, runModelChoice } from '@deitjs/recipes';
+import { OrtClassifier, onnxBytes } from '@deitjs/onnx';
 import { readRunInfo } from '@deitjs/run';
-import { createTeacher } from '@deitjs/teachers';
+import { type ConvNetTeacher, createTeacher } from '@deitjs/teachers';
 import { AdamW, DataParallel, lossAndGradients, paramGroups } from '@deitjs/trainer';
 import { type Command, useBackend } from '../command.js';
 import { choiceFlag, intFlag, noPositionals, stringFlag } from '../flags.js';
@@ -23,7 +24,11 @@ export interface PhaseTiming {
 /** The `bench --json` document. */
 export interface BenchReport {
   model: string;
+  /** Where the inference phase ran (the training step always runs on TF.js). */
+  engine: Engine;
   teacher: string | null;
+  /** Where the frozen teacher's forward pass ran (null without a teacher). */
+  teacherEngine: Engine | null;
   distillationType: DistillationType;
   backend: string;
   batchSize: number;
@@ -65,7 +70,8 @@ export const bench: Command = {
   usage: [
     'Usage: deit-eval bench (--run DIR | --model NAME) [--teacher NAME] [--distillation-type hard|soft|none] [--batch-size N]',
     '                       [--img-size S] [--num-classes N] [--steps N] [--weights FILE] [--teacher-weights FILE]',
-    '                       [--phases train,inference] [--data-parallel N] [--backend ...] [--json]',
+    '                       [--phases train,inference] [--data-parallel N] [--engine tfjs|onnx]',
+    '                       [--teacher-engine tfjs|onnx] [--backend ...] [--json]',
     '',
     'Times training steps of a registered DeiT on random images (generated once, uploaded every step as a loader',
     "would): the forward pass in training mode, deit's DistillationLoss (label-smoothed CE, alpha 0.5, tau 1), the",
@@ -77,6 +83,10 @@ export const bench: Command = {
     '(each its own backend; the teacher runs in each replica on its share). Defaults: --batch-size 32, --steps 10,',
     "--phases train,inference, --data-parallel 1, the model's size and class count. --run DIR (a deit-train run of a",
     "DeiT) times the run's model: its weights, classes and the input size of its recorded preprocessing.",
+    '--engine onnx times inference on ONNX Runtime (the model exported in memory; onnxruntime-node, an optional',
+    'dependency). --teacher-engine onnx runs the frozen teacher on ONNX Runtime (exported once per weights',
+    'fingerprint into $DEIT_ONNX_CACHE, default deitjs-onnx in the OS temp folder), in this thread, one step after',
+    'the other; with --data-parallel it runs here on the whole batch and its logits are sent to the replicas.',
   ].join('\n'),
   options: {
     run: { type: 'string' },
@@ -91,6 +101,8 @@ export const bench: Command = {
     weights: { type: 'string' },
     'teacher-weights': { type: 'string' },
     'data-parallel': { type: 'string' },
+    engine: { type: 'string' },
+    'teacher-engine': { type: 'string' },
   },
   async run(args, io) {
     noPositionals(args, 'bench');
@@ -116,6 +128,9 @@ export const bench: Command = {
     if (teacherWeights !== undefined && teacherName === undefined) throw new ConfigError('--teacher', 'is required with --teacher-weights');
     const weights = weightsFile === undefined ? undefined : loadStateDictFile(weightsFile);
     const teacherSd = teacherWeights === undefined ? undefined : loadStateDictFile(teacherWeights);
+    const engine = choiceFlag(args, 'engine', ENGINES) ?? 'tfjs';
+    const teacherEngine = choiceFlag(args, 'teacher-engine', ENGINES);
+    if (teacherEngine !== undefined && teacherName === undefined) throw new ConfigError('--teacher-engine', 'needs --teacher');
     const threads = dataParallelThreads('--data-parallel', intFlag(args, 'data-parallel'));
     if (threads > batchSize) throw new ConfigError('--data-parallel', `${threads} threads need a batch of at least ${threads} images, got --batch-size ${batchSize}`);
 
@@ -128,14 +143,24 @@ export const bench: Command = {
     };
     const numClasses = numClassesFlag ?? weights?.get('head.weight')?.shape[0];
     const model: DeiT = createModel(name, { numClasses, imgSize: imgSizeFlag, weights, source: weightsFile, warn, seed: 0 });
-    let teacher: (Teacher & { dispose(): void }) | undefined;
+    let teacher: (Teacher & { dispose(): void | Promise<void> }) | undefined;
+    let ort: OrtClassifier | undefined;
     let optimizer: AdamW | undefined;
     let dp: DataParallel | undefined;
     let report: BenchReport;
     try {
       if (type !== 'none' && !model.distilled) throw new ConfigError('--distillation-type', `${name} has no distillation head; use a *_distilled_* model or none`);
       if (teacherName !== undefined) {
-        teacher = createTeacher(teacherName, { numClasses: model.numClasses, weights: teacherSd, source: teacherWeights, warn });
+        const tfTeacher: ConvNetTeacher = createTeacher(teacherName, { numClasses: model.numClasses, weights: teacherSd, source: teacherWeights, warn });
+        teacher = tfTeacher;
+        if (teacherEngine === 'onnx') {
+          const onExport = (f: string) => io.stderr.write(`deit-eval: exporting teacher ${teacherName} to ONNX once (cache ${onnxCacheDir(io.env)}): ${f}\n`);
+          try {
+            teacher = await ortTeacherOf(tfTeacher, { env: io.env, onExport });
+          } finally {
+            tfTeacher.dispose();
+          }
+        }
         if (teacher.numClasses !== model.numClasses) {
           throw new ConfigError('--teacher-weights', `${teacherName} predicts ${teacher.numClasses} classes, the student ${model.numClasses}`);
         }
@@ -159,7 +184,7 @@ export const bench: Command = {
             imgSize,
             dropPathRate: model.config.dropPathRate,
             loss: { type, mixup: false, smoothing: 0.1 },
-            ...(teacherName !== undefined ? { teacher: { name: teacherName, ...(teacherWeights !== undefined ? { weights: teacherWeights } : {}) } } : {}),
+            ...(teacherName !== undefined && teacherEngine !== 'onnx' ? { teacher: { name: teacherName, ...(teacherWeights !== undefined ? { weights: teacherWeights } : {}) } } : {}),
           },
         });
         dp.checkModel(variables);
@@ -180,7 +205,14 @@ export const bench: Command = {
           tf.dispose([x, y]);
         }
       };
+      if (engine === 'onnx' && phases.includes('inference')) ort = await OrtClassifier.create(onnxBytes(model), { loader: { packageName: ortPackageName(io.env) } });
+      const nchw: [number, number, number, number] = [batchSize, 3, imgSize, imgSize];
       const inferStep = async (): Promise<void> => {
+        // Random pixels either way: ONNX Runtime takes them as NCHW, as exported models do.
+        if (ort) {
+          await ort.predict(images, nchw);
+          return;
+        }
         const out = tf.tidy(() => model.apply(tf.tensor4d(images, shape), { training: false }) as tf.Tensor2D);
         await out.data();
         out.dispose();
@@ -212,7 +244,9 @@ export const bench: Command = {
       const inference = phases.includes('inference') ? await time(inferStep) : null;
       report = {
         model: name,
+        engine,
         teacher: teacherName ?? null,
+        teacherEngine: teacherName === undefined ? null : (teacherEngine ?? 'tfjs'),
         distillationType: type,
         backend: tf.getBackend(),
         batchSize,
@@ -228,8 +262,9 @@ export const bench: Command = {
       };
     } finally {
       await dp?.close();
+      await ort?.dispose();
       optimizer?.dispose();
-      teacher?.dispose();
+      await teacher?.dispose();
       model.dispose();
     }
     report.tensors.after = tf.memory().numTensors;
@@ -239,7 +274,7 @@ export const bench: Command = {
     }
     const r = report;
     io.stdout.write(
-      `${r.model}${r.teacher ? ` + teacher ${r.teacher} (${r.distillationType} distillation)` : ''} on ${r.backend}${r.dataParallel > 1 ? ` (training on ${r.dataParallel} threads)` : ''}: batch ${r.batchSize}, ${r.imgSize} px, ${r.numClasses} classes, ${formatCount(r.parameters)} parameters, ${r.steps} timed steps\n\n`,
+      `${r.model}${r.teacher ? ` + teacher ${r.teacher} (${r.distillationType} distillation${r.teacherEngine === 'onnx' ? ', teacher on ONNX Runtime' : ''})` : ''} on ${r.backend}${r.engine === 'onnx' ? ' (inference on ONNX Runtime)' : ''}${r.dataParallel > 1 ? ` (training on ${r.dataParallel} threads)` : ''}: batch ${r.batchSize}, ${r.imgSize} px, ${r.numClasses} classes, ${formatCount(r.parameters)} parameters, ${r.steps} timed steps\n\n`,
     );
     io.stdout.write(
       formatTable(

@@ -12,15 +12,18 @@ import {
   writeSafetensors,
 } from '@deitjs/core';
 import { decodeImage } from '@deitjs/data';
-import { type LoadedModel, type ModelChoice, imagePreprocessor, loadModel } from '@deitjs/recipes';
+import { type ModelChoice, imagePreprocessor } from '@deitjs/recipes';
 import type { CliIO } from '../cli-io.js';
-import { type CommandArgs, type Command, useBackend } from '../command.js';
+import type { CommandArgs, Command } from '../command.js';
+import { ENGINE_HELP, loadEngineModel } from '../engine.js';
 import { intFlag, stringFlag } from '../flags.js';
 import { modelChoiceFromArgs } from '../model-args.js';
 import { formatTable } from '../table.js';
 
 /** The `predict --json` document of the tensor path (`--input`/`--output`). */
 export interface PredictReport {
+  /** Where the model ran. */
+  engine: 'tfjs' | 'onnx';
   output: string;
   model: string;
   weights: string;
@@ -60,7 +63,8 @@ export interface PredictImagesReport {
 /** Classes printed per image. */
 const TOP_K = 5;
 
-function cropPctFlag(args: CommandArgs): number | undefined {
+/** `--crop-pct P`: the eval crop fraction in (0, 1], or undefined when absent. */
+export function cropPctFlag(args: CommandArgs): number | undefined {
   const v = stringFlag(args, 'crop-pct');
   if (v === undefined) return undefined;
   const x = Number(v);
@@ -84,7 +88,7 @@ function imageFiles(args: CommandArgs): string[] {
 }
 
 /** Class names from a text file (one per line, blank lines ignored) or a JSON array of strings. */
-function readLabels(file: string): string[] {
+export function readLabels(file: string): string[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -139,8 +143,7 @@ async function predictImages(args: CommandArgs, io: CliIO): Promise<number> {
   // normalisation with deit's eval resize + crop: whatever the model was trained with.
   const preprocess = imagePreprocessor(choice.preprocessing);
 
-  await useBackend(args, io);
-  const loaded: LoadedModel = loadModel(choice, (m) => io.stderr.write(`deit-eval: warning: ${m}\n`));
+  const loaded = await loadEngineModel(choice, args, io);
   try {
     const { model } = loaded;
     const k = model.numClasses;
@@ -183,10 +186,10 @@ async function predictImages(args: CommandArgs, io: CliIO): Promise<number> {
       const rows = top.map((c) => [String(c.rank), String(c.index), ...(c.label === undefined ? [] : [c.label]), (c.probability * 100).toFixed(2)]);
       return `${file}\n${formatTable(header, rows, right)}`;
     });
-    io.stdout.write(`${blocks.join('\n')}\n${name}, eval mode, ${describePreprocessing(choice)}, ${images.length} image${images.length === 1 ? '' : 's'}\n`);
+    io.stdout.write(`${blocks.join('\n')}\n${name}, eval mode${loaded.engine === 'onnx' ? ' (ONNX Runtime)' : ''}, ${describePreprocessing(choice)}, ${images.length} image${images.length === 1 ? '' : 's'}\n`);
     return 0;
   } finally {
-    loaded.model.dispose();
+    await loaded.dispose();
   }
 }
 
@@ -213,9 +216,9 @@ export const predict: Command = {
   usage: [
     'Usage: deit-eval predict (--run DIR | --model NAME --weights FILE) --images IMG [IMG...] [--images IMG]',
     '                         [--labels FILE] [--crop-pct P] [--num-classes N] [--img-size S] [--batch-size B]',
-    '                         [--backend ...] [--json]',
+    '                         [--engine tfjs|onnx] [--backend ...] [--json]',
     '       deit-eval predict (--run DIR | --model NAME --weights FILE) --input IN.safetensors --output OUT.safetensors',
-    '                         [--num-classes N] [--img-size S] [--batch-size B] [--backend ...] [--json]',
+    '                         [--num-classes N] [--img-size S] [--batch-size B] [--engine tfjs|onnx] [--backend ...] [--json]',
     '',
     'With --images: decodes each image (JPEG, PNG, WebP, ...; grey and alpha become RGB) and brings it to the',
     "model's input. With --run DIR (a deit-train run directory) that is the run's own eval preprocessing, recorded",
@@ -238,6 +241,8 @@ export const predict: Command = {
     "(default: the model's) resamples pos_embed the timm way; --batch-size defaults to 32. NAME may also be a CNN",
     'teacher of @deitjs/teachers (resnet50, regnety_160, resnet_mnist, ...; timm or torchvision weights); its',
     "--img-size only sets the input size (default: the architecture's).",
+    '',
+    ...ENGINE_HELP,
   ].join('\n'),
   options: {
     run: { type: 'string' },
@@ -251,6 +256,7 @@ export const predict: Command = {
     'num-classes': { type: 'string' },
     'img-size': { type: 'string' },
     'batch-size': { type: 'string' },
+    engine: { type: 'string' },
   },
   async run(args, io) {
     if (args.values.images !== undefined) return predictImages(args, io);
@@ -264,8 +270,8 @@ export const predict: Command = {
     const outputFile = stringFlag(args, 'output', true, 'predict');
     const batchSize = intFlag(args, 'batch-size') ?? 32;
 
-    await useBackend(args, io);
-    const { model } = loadModel(choice, (m) => io.stderr.write(`deit-eval: warning: ${m}\n`));
+    const loaded = await loadEngineModel(choice, args, io);
+    const { model } = loaded;
     try {
       const inputs = readInputs(inputFile, choice.imgSize);
       const data = toFloat32(inputs);
@@ -290,16 +296,17 @@ export const predict: Command = {
       const tensors: StateDict = new Map(heads.map((hname, i) => [hname, { dtype: 'F32', shape: [n, k], data: outs[i]! }]));
       writeSafetensors(outputFile, tensors, { model: name, weights: weightsFile });
       const report: PredictReport = {
+        engine: loaded.engine,
         output: outputFile,
         model: name,
         weights: weightsFile,
         tensors: Object.fromEntries(heads.map((hname) => [hname, [n, k]])),
       };
       if (args.json) io.stdout.write(`${JSON.stringify(report)}\n`);
-      else io.stdout.write(`${outputFile}: ${heads.map((hname) => `${hname} [${n}, ${k}]`).join(', ')} (${name}, eval mode)\n`);
+      else io.stdout.write(`${outputFile}: ${heads.map((hname) => `${hname} [${n}, ${k}]`).join(', ')} (${name}, eval mode${loaded.engine === 'onnx' ? ', ONNX Runtime' : ''})\n`);
       return 0;
     } finally {
-      model.dispose();
+      await loaded.dispose();
     }
   },
 };
