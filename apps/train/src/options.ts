@@ -60,6 +60,7 @@ export interface TrainOptions {
   teacher: string;
   teacherWeights: string;
   teacherRun: string;
+  teacherEngine: string;
   distillationType: string;
   distillationAlpha: number;
   distillationTau: number;
@@ -116,6 +117,12 @@ export const OPTION_DEFS: readonly OptionDef[] = [
   { key: 'teacher', kind: 'string', help: 'teacher model name (e.g. regnety_160, resnet50)' },
   { key: 'teacherWeights', kind: 'string', help: 'teacher checkpoint (.safetensors or .pth)' },
   { key: 'teacherRun', kind: 'string', help: 'a run directory of deit-train whose model is the teacher' },
+  {
+    key: 'teacherEngine',
+    kind: 'string',
+    choices: ['tfjs', 'onnx'],
+    help: 'where the frozen teacher runs: onnx = ONNX Runtime (onnxruntime-node; exported once per weights into $DEIT_ONNX_CACHE, default <tmp>/deitjs-onnx)',
+  },
   { key: 'distillationType', kind: 'string', choices: ['none', 'soft', 'hard'], help: 'distillation type' },
   { key: 'distillationAlpha', kind: 'number', min: 0, max: 1, help: 'weight of the distillation loss' },
   { key: 'distillationTau', kind: 'number', gt: 0, help: 'soft distillation temperature' },
@@ -172,6 +179,7 @@ export const DEFAULT_OPTIONS: TrainOptions = {
   teacher: 'regnety_160',
   teacherWeights: '',
   teacherRun: '',
+  teacherEngine: 'tfjs',
   distillationType: 'none',
   distillationAlpha: 0.5,
   distillationTau: 1.0,
@@ -221,6 +229,8 @@ function coerce(def: OptionDef, raw: unknown, where: string): string | number | 
 export function readConfigFile(file: string): Partial<TrainOptions> {
   let text: string;
   try {
+    // A FIFO or device would block or never end: only a regular file is read.
+    if (!statSync(file).isFile()) throw new Error('not a regular file');
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError('--config', `cannot read ${file}: ${(err as Error).message}`);

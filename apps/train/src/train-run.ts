@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError, type Module, type Normalization, type Teacher } from '@deitjs/core';
 import { baseCriterion, distillationLoss, type DistillationType } from '@deitjs/losses';
 import { createModel, resolveModel } from '@deitjs/models';
-import { type ReplicaSpec, replicaScript, teacherFromRun } from '@deitjs/recipes';
+import { type ExportableFingerprintedTeacher, type ReplicaSpec, onnxCacheDir, ortTeacherOf, replicaScript, teacherFromRun } from '@deitjs/recipes';
 import { RUN_FILES, RUN_FORMAT, type RunDescription, writeRunInfo, writeRunReport } from '@deitjs/run';
 import { createTeacher } from '@deitjs/teachers';
 import { DataParallel, type EvalMetrics, isTorchCheckpoint, type Student, Trainer } from '@deitjs/trainer';
@@ -39,11 +39,9 @@ function buildModel(options: TrainOptions, numClasses: number): { model: Student
   return { model, kind: family === 'deit' ? 'student' : 'teacher', distilled: model.distilled };
 }
 
-function buildTeacher(
-  options: TrainOptions,
-  numClasses: number,
-  studentNormalization: Normalization,
-): { teacher: Teacher; dispose(): void; info: Pick<RunDescription, 'teacher' | 'teacherRun'> } | undefined {
+type BuiltTeacher = { teacher: Teacher; dispose(): void; info: Pick<RunDescription, 'teacher' | 'teacherRun'> };
+
+function buildTfjsTeacher(options: TrainOptions, numClasses: number, studentNormalization: Normalization): BuiltTeacher | undefined {
   if (options.distillationType === 'none') return undefined;
   if (options.teacherRun !== '') {
     return { ...teacherFromRun(options.teacherRun, numClasses, { studentNormalization }), info: { teacherRun: resolve(options.teacherRun) } };
@@ -56,8 +54,27 @@ function buildTeacher(
 }
 
 /**
+ * The frozen teacher on `--teacher-engine`: TF.js, or ONNX Runtime (the TF.js teacher exported once per weights
+ * fingerprint into the ONNX cache, then freed; one step after the other: overlapping the teacher's next batch with
+ * the student's step did not pay on 2 cores, see @deitjs/onnx's README).
+ */
+async function buildTeacher(options: TrainOptions, numClasses: number, studentNormalization: Normalization, io: TrainIO): Promise<BuiltTeacher | undefined> {
+  const built = buildTfjsTeacher(options, numClasses, studentNormalization);
+  if (built === undefined || options.teacherEngine !== 'onnx') return built;
+  try {
+    const onExport = (f: string) => io.stderr.write(`deit-train: exporting the teacher to ONNX once (cache ${onnxCacheDir(io.env)}): ${f}\n`);
+    const ort = await ortTeacherOf(built.teacher as ExportableFingerprintedTeacher, { env: io.env, onExport });
+    io.stderr.write(`deit-train: teacher ${ort.name} on ONNX Runtime\n`);
+    return { teacher: ort, dispose: () => void ort.dispose(), info: built.info };
+  } finally {
+    built.dispose();
+  }
+}
+
+/**
  * `--data-parallel N`: N-1 worker-thread replicas of the model (@deitjs/recipes' replica script). A named teacher with
- * weights runs in each replica on its share; a teacher from `--teacher-run` runs here and its logits are sent along.
+ * weights runs in each replica on its share; a teacher from `--teacher-run` or on ONNX Runtime (its own threads) runs
+ * here on the whole batch and its logits are sent along.
  */
 async function startDataParallel(options: TrainOptions, numClasses: number, model: Student & Module): Promise<DataParallel | undefined> {
   if (options.dataParallel <= 1) return undefined;
@@ -74,7 +91,7 @@ async function startDataParallel(options: TrainOptions, numClasses: number, mode
       smoothing: options.smoothing,
       bceLoss: options.bceLoss,
     },
-    ...(options.distillationType !== 'none' && options.teacherRun === '' && options.teacherWeights !== ''
+    ...(options.distillationType !== 'none' && options.teacherRun === '' && options.teacherWeights !== '' && options.teacherEngine !== 'onnx'
       ? { teacher: { name: options.teacher, weights: resolve(options.teacherWeights) } }
       : {}),
   };
@@ -98,12 +115,12 @@ export function defaultRunDir(label: string): string {
 export async function runTraining(options: TrainOptions, io: TrainIO, hooks: { label?: string } = {}): Promise<TrainRunResult> {
   const data = buildRunData(options);
   const { model, kind, distilled } = buildModel(options, data.numClasses);
-  let teacher: ReturnType<typeof buildTeacher>;
+  let teacher: BuiltTeacher | undefined;
   try {
     if (options.distillationType !== 'none' && !distilled) {
       throw new ConfigError('--distillation-type', `${options.model} has no distillation head; use a *_distilled_* model or --distillation-type none`);
     }
-    teacher = buildTeacher(options, data.numClasses, data.normalization);
+    teacher = await buildTeacher(options, data.numClasses, data.normalization, io);
   } catch (err) {
     model.dispose();
     throw err;

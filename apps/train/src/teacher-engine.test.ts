@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend, readSafetensors, Rng, tf, toFloat32, writeSafetensors } from '@deitjs/core';
+import { ortTeacherOf } from '@deitjs/recipes';
+import { createTeacher } from '@deitjs/teachers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TrainIO } from './io.js';
+import { QUIET_IO, quickMnistOptions } from './test/options.js';
+import { runTraining } from './train-run.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'deit-train-teacher-engine-'));
+const env = { DEIT_ONNX_CACHE: join(dir, 'cache') };
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('deit-train --teacher-engine onnx (wasm)', () => {
+  const teacherFile = join(dir, 'resnet_mnist.safetensors');
+  beforeAll(async () => {
+    await initBackend('wasm');
+    // An untrained teacher with a random head: its argmax varies with the image, which is all hard distillation uses.
+    const t = createTeacher('resnet_mnist', { seed: 5 });
+    writeSafetensors(teacherFile, t.model.stateDict());
+    t.dispose();
+  });
+
+  it("the ONNX Runtime teacher gives the TF.js teacher's logits and hard labels on the same batch", async () => {
+    const tfjs = createTeacher('resnet_mnist', { weights: teacherFile });
+    const ort = await ortTeacherOf(tfjs, { env });
+    try {
+      const rng = new Rng(9);
+      const images = tf.tensor4d(rng.uniformArray(16 * 32 * 32 * 3, -2, 2), [16, 32, 32, 3]);
+      const [a, b] = [tfjs.predict(images), ort.predict(images)];
+      const [x, y] = [a.dataSync() as Float32Array, b.dataSync() as Float32Array];
+      let num = 0;
+      let den = 0;
+      for (let i = 0; i < x.length; i++) {
+        num += (x[i]! - y[i]!) ** 2;
+        den += x[i]! ** 2;
+      }
+      expect(Math.sqrt(num / den)).toBeLessThan(1e-5);
+      expect(Array.from(b.argMax(1).dataSync())).toEqual(Array.from(a.argMax(1).dataSync()));
+      tf.dispose([images, a, b]);
+    } finally {
+      await ort.dispose();
+      tfjs.dispose();
+    }
+  });
+
+  it('a short hard-distillation run completes and trains the same student as the TF.js teacher', async () => {
+    const base = quickMnistOptions({
+      model: 'deit_micro_distilled_patch4_32',
+      trainPerClass: 2,
+      testPerClass: 1,
+      epochs: 1,
+      dropPath: 0,
+      distillationType: 'hard',
+      teacher: 'resnet_mnist',
+      teacherWeights: teacherFile,
+    });
+    let err = '';
+    const io: TrainIO = { ...QUIET_IO, stderr: { write: (t: string) => (err += t) }, env };
+    const ran = await runTraining({ ...base, teacherEngine: 'onnx', output: join(dir, 'onnx') }, io);
+    expect(ran.epochs).toBe(1);
+    // The test above exported the same weights into this cache: the run reuses that file.
+    expect(err).not.toMatch(/exporting/);
+    expect(err).toMatch(/teacher resnet_mnist on ONNX Runtime/);
+    await runTraining({ ...base, teacherEngine: 'tfjs', output: join(dir, 'tfjs') }, QUIET_IO);
+    // Hard distillation reads only the teacher's argmax: equal labels on every batch give the same weights.
+    const a = readSafetensors(join(dir, 'onnx', 'model.safetensors'));
+    const b = readSafetensors(join(dir, 'tfjs', 'model.safetensors'));
+    for (const [name, t] of a) expect(toFloat32(t), name).toEqual(toFloat32(b.get(name)!));
+  });
+});
