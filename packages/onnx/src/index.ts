@@ -21,3 +21,26 @@ export { type OrtTeacherOptions, OrtTeacher, imagesToPixels } from './ort-teache
 export { OrtModel } from './ort-model.js';
 export { type Preprocessing, type TransformersJsOptions, deitHfConfig, deitPreprocessorConfig, exportTransformersJs } from './transformers-js.js';
 export { type ExportableTeacher, type OrtTeacherForOptions, EXPORT_FORMAT, ortTeacherFile, ortTeacherFor } from './ort-teacher-cache.js';
+export {
+  type TrainParam,
+  type TrainingGraph,
+  TRAIN_IMAGES,
+  TRAIN_TARGETS,
+  TRAIN_TEACHER,
+  TRAIN_DROP_PATH,
+  TRAIN_LOSS,
+  TRAIN_LOSS_BASE,
+  TRAIN_LOSS_DISTILL,
+  gradName,
+  blockDropPathRates,
+  deitTrainParams,
+  deitTrainingGraph,
+} from './train-graph.js';
+export { type TrainingBaseLoss, type TrainingLossSpec, type ResolvedLossSpec, resolveLossSpec, targetMatrix } from './train-graph-loss.js';
+export {
+  type OrtTrainingEngineOptions,
+  type TrainableDeiT,
+  type EngineModel,
+  type EngineResult,
+  OrtTrainingEngine,
+} from './ort-training-engine.js';

@@ -1,5 +1,6 @@
 import type { Batch, Rng, tf } from '@deitjs/core';
-import { type GradientModel, type GradientResult, lossAndGradients } from './loss-gradients.js';
+import { tfjsEngine } from './gradient-engine.js';
+import type { GradientModel, GradientResult } from './loss-gradients.js';
 import { NonFiniteLossError } from './non-finite-loss-error.js';
 import { teacherOutputs } from './teacher-outputs.js';
 import type { TrainerOptions } from './trainer-options.js';
@@ -43,7 +44,7 @@ export async function batchGradients(
   try {
     r = dp !== undefined
       ? await dp.lossAndGradients(model, batch.images, batch.targets, teacher, rng)
-      : await lossAndGradients(model, batch.images, batch.targets, teacher, rng);
+      : await (o.engine ?? tfjsEngine).lossAndGradients(model, batch.images, batch.targets, teacher, rng);
   } finally {
     teacher?.dispose();
   }

@@ -13,6 +13,7 @@ export { type ProgressStream, type ProgressOptions, type ProgressStep, type Prog
 export { NonFiniteLossError } from './non-finite-loss-error.js';
 export type { Student } from './student.js';
 export { type GradientModel, type GradientResult, lossAndGradients } from './loss-gradients.js';
+export { type GradientEngine, tfjsEngine } from './gradient-engine.js';
 export { type DataParallelOptions, DataParallel, ReplicaError, splitSizes } from './data-parallel.js';
 export { type Replica, type ReplicaFactory, serveReplica } from './replica.js';
 export type { StepInfo, EpochRecord, TrainerHooks } from './trainer-hooks.js';

@@ -1,5 +1,6 @@
 import { type BatchSource, ConfigError, type LossFn, type Teacher } from '@deitjs/core';
 import type { DataParallel } from './data-parallel.js';
+import type { GradientEngine } from './gradient-engine.js';
 import { type LrStepping, LrSchedule, scaleLr } from './lr-schedule.js';
 import type { ProgressOptions } from './progress.js';
 import type { Student } from './student.js';
@@ -77,6 +78,11 @@ export interface TrainerOptions {
    * one thread up to float summation order; drop-path masks differ from a single-thread run.
    */
   dataParallel?: DataParallel;
+  /**
+   * What computes each micro-batch's loss and gradients (default the tfjs engine), e.g. @deitjs/onnx's
+   * `OrtTrainingEngine`; optimiser, clipping, EMA, schedule and checkpoints are the same whatever the engine.
+   */
+  engine?: GradientEngine;
 }
 
 /** deit's base learning rate (before scaling). */
@@ -112,6 +118,9 @@ export function resolveOptions(o: TrainerOptions): TrainerSettings {
   } else {
     if (o.batchSize === undefined) throw new ConfigError('batchSize', 'needed to scale the learning rate (lr·batch·world/512); or set unscaleLr');
     peakLr = scaleLr(baseLr, o.batchSize * accumulation, o.worldSize ?? 1);
+  }
+  if (o.engine !== undefined && o.engine.name !== 'tfjs' && o.dataParallel !== undefined) {
+    throw new ConfigError('engine', `the ${o.engine.name} engine runs the whole batch itself: drop dataParallel`);
   }
   if (o.resume === true && o.runDir === undefined) {
     throw new ConfigError('resume', 'resume: true needs a runDir (or pass a checkpoint path)');
