@@ -2,17 +2,13 @@ import { type BackendChoice, DeitError, describeBackend, initBackend, parseBacke
 import { type TrainIO, processIO } from './io.js';
 import { defaultMainJobDir, formatMainJobTable, runMainJob } from './main-job.js';
 import { type TrainOptions, parseTrainArgs, trainUsage } from './options.js';
+import { EXIT_USAGE, reportError } from './report-error.js';
 import { runTraining } from './train-run.js';
 
-/** Exit code of bad usage and unreadable input. */
-export const EXIT_USAGE = 2;
+export { EXIT_USAGE };
 
 // Options that keep `deit-train` on the embedded main job; any other option describes a single training run.
 const MAIN_JOB_KEYS: ReadonlySet<keyof TrainOptions> = new Set(['seed', 'output', 'backend', 'numWorkers', 'distillationType', 'epochScale']);
-
-function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, ' ').trim();
-}
 
 async function startBackend(options: TrainOptions, io: TrainIO): Promise<void> {
   const choice: BackendChoice =
@@ -62,12 +58,6 @@ export async function main(argv: readonly string[], io: TrainIO = processIO()): 
     );
     return r.stopped ? 130 : 0;
   } catch (err) {
-    if (err instanceof DeitError) {
-      io.stderr.write(`deit-train: ${oneLine(err.message)}\n`);
-      return EXIT_USAGE;
-    }
-    io.stderr.write(`deit-train: internal error: ${oneLine(err instanceof Error ? err.message : String(err))}\n`);
-    if (io.env.DEIT_DEBUG && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
-    return 1;
+    return reportError(err, io);
   }
 }

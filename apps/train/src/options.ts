@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, DATA_SET_KINDS } from '@deitjs/core';
 import { MNIST_DEFAULTS } from '@deitjs/data';
