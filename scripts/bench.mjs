@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: the deitjs benchmark. Runs each workload in its own process (so peak RSS is per workload),
-// prints tables and writes bench-results/bench.json. `--smoke` runs tiny sizes (for CI: it checks that the
+// prints tables and writes bench-results/bench.json. Both engines side by side: inference on TF.js and on ONNX
+// Runtime (`deit-eval bench --engine onnx`), training with the frozen teacher on each (`--teacher-engine`). `--smoke` runs tiny sizes (for CI: it checks that the
 // benchmark runs, it asserts no timing). Reference figures: PyTorch 1.13 + timm on the same 2-core machine,
 // glibc malloc tuned (shared/reference/tfjs-notes.md).
 import { spawnSync } from 'node:child_process';
@@ -19,8 +20,11 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     json: { type: 'string', default: join(root, 'bench-results', 'bench.json') },
     'data-parallel': { type: 'string' },
+    // Only the rows whose label matches (e.g. --match 'patch16_224.*onnx').
+    match: { type: 'string' },
   },
 });
+const match = args.match ? new RegExp(args.match) : null;
 // Training threads: wasm runs one thread per backend, so by default every core gets a data-parallel replica
 // (`--data-parallel 1` measures one thread). Native TF (tfjs-node) threads on its own.
 const threads = args['data-parallel'] ?? String(args.backend === 'wasm' || args.backend === 'cpu' ? Math.min(availableParallelism(), 8) : 1);
@@ -38,16 +42,26 @@ const PYTORCH = {
   'inference|deit_tiny_distilled_patch16_224|64': 40.6,
 };
 
+// The teacher on ONNX Runtime (teacherEngine onnx) for the distillation rows of the issue's targets (DeiT-Ti 224).
 const TRAIN_ROWS = smoke
   ? [
       { model: 'deit_micro_distilled_patch4_32', batch: 4, teacher: null },
-      { model: 'deit_micro_distilled_patch4_32', batch: 4, teacher: 'resnet_mnist' },
+      { model: 'deit_micro_distilled_patch4_32', batch: 4, teacher: 'resnet_mnist', teacherEngine: 'tfjs' },
+      { model: 'deit_micro_distilled_patch4_32', batch: 4, teacher: 'resnet_mnist', teacherEngine: 'onnx' },
     ]
   : ['deit_micro_distilled_patch4_32|128', 'deit_tiny_distilled_patch4_32|128', 'deit_tiny_distilled_patch16_224|32'].flatMap((mb) => {
       const [model, batch] = mb.split('|');
-      return [null, 'resnet50', 'regnety_160'].map((teacher) => ({ model, batch: Number(batch), teacher }));
+      return [null, 'resnet50', 'regnety_160'].flatMap((teacher) =>
+        teacher === null
+          ? [{ model, batch: Number(batch), teacher }]
+          : (model.endsWith('_224') ? ['tfjs', 'onnx'] : ['tfjs']).map((teacherEngine) => ({ model, batch: Number(batch), teacher, teacherEngine })),
+      );
     });
-const INFERENCE_ROWS = smoke ? [{ model: 'deit_micro_distilled_patch4_32', batch: 4 }] : [{ model: 'deit_tiny_distilled_patch16_224', batch: 64 }];
+const INFERENCE_ROWS = (smoke ? [{ model: 'deit_micro_distilled_patch4_32', batch: 4 }] : [{ model: 'deit_tiny_distilled_patch16_224', batch: 64 }]).flatMap((r) =>
+  ['tfjs', 'onnx'].map((engine) => ({ ...r, engine })),
+);
+const trainLabel = (row) => `train ${row.model} b${row.batch}${row.teacher ? ` + ${row.teacher} (teacher on ${row.teacherEngine})` : ''}`;
+const inferenceLabel = (row) => `inference ${row.model} b${row.batch} on ${row.engine}`;
 
 function run(cmd, argv, label) {
   process.stderr.write(`bench: ${label} …\n`);
@@ -75,9 +89,10 @@ const only = args.only ? new Set(args.only.split(',')) : null;
 
 if (!only || only.has('training')) {
   for (const row of TRAIN_ROWS) {
+    if (match && !match.test(trainLabel(row))) continue;
     const argv = [evalCli, 'bench', '--model', row.model, '--batch-size', String(row.batch), '--steps', steps, '--json', '--backend', args.backend, '--data-parallel', threads, '--phases', 'train'];
-    if (row.teacher) argv.push('--teacher', row.teacher, '--distillation-type', 'hard');
-    const r = run(process.execPath, argv, `train ${row.model} b${row.batch}${row.teacher ? ` + ${row.teacher}` : ''}`);
+    if (row.teacher) argv.push('--teacher', row.teacher, '--distillation-type', 'hard', '--teacher-engine', row.teacherEngine);
+    const r = run(process.execPath, argv, trainLabel(row));
     const ref = PYTORCH[`${row.model}|${row.teacher ?? 'none'}|${row.batch}`];
     if (r.error) {
       results.training.push({ ...row, error: r.error, pytorch: ref ?? null, tensors: { before: '–', after: '–' } });
@@ -88,16 +103,18 @@ if (!only || only.has('training')) {
   console.log(`\nTraining (forward + backward + AdamW${smoke ? '; smoke sizes' : ''}), backend ${args.backend}, ${threads} thread(s) (data-parallel), ${steps} timed steps`);
   console.log(
     table(
-      ['model', 'batch', 'teacher', 'img/s', 'ms/step (median)', 'PyTorch img/s', 'ratio', 'peak RSS MiB', 'tensors before→after'],
-      results.training.map((r) => [r.model, r.batch, r.teacher ?? '–', r.error ? 'failed' : fmt(r.imagesPerSecond), fmt(r.msPerStep, 0), r.pytorch ?? '–', ratioOf(r), fmt(r.peakRssMiB, 0), `${r.tensors.before}→${r.tensors.after}`]),
+      ['model', 'batch', 'teacher', 'teacher engine', 'img/s', 'ms/step (median)', 'PyTorch img/s', 'ratio', 'peak RSS MiB', 'tensors before→after'],
+      results.training.map((r) => [r.model, r.batch, r.teacher ?? '–', r.teacherEngine ?? '–', r.error ? 'failed' : fmt(r.imagesPerSecond), fmt(r.msPerStep, 0), r.pytorch ?? '–', ratioOf(r), fmt(r.peakRssMiB, 0), `${r.tensors.before}→${r.tensors.after}`]),
     ),
   );
-  for (const r of results.training.filter((x) => x.error)) console.log(`  failed: ${r.model} b${r.batch}${r.teacher ? ` + ${r.teacher}` : ''}: ${r.error}`);
+  for (const r of results.training.filter((x) => x.error)) console.log(`  failed: ${trainLabel(r)}: ${r.error}`);
 }
 
 if (!only || only.has('inference')) {
   for (const row of INFERENCE_ROWS) {
-    const r = run(process.execPath, [evalCli, 'bench', '--model', row.model, '--batch-size', String(row.batch), '--steps', steps, '--json', '--backend', args.backend, '--phases', 'inference'], `inference ${row.model} b${row.batch}`);
+    if (match && !match.test(inferenceLabel(row))) continue;
+    const argv = [evalCli, 'bench', '--model', row.model, '--batch-size', String(row.batch), '--steps', steps, '--json', '--backend', args.backend, '--phases', 'inference', '--engine', row.engine];
+    const r = run(process.execPath, argv, inferenceLabel(row));
     const ref = PYTORCH[`inference|${row.model}|${row.batch}`];
     if (r.error) {
       results.inference.push({ ...row, error: r.error, pytorch: ref ?? null, tensors: { before: '–', after: '–' } });
@@ -105,11 +122,11 @@ if (!only || only.has('inference')) {
     }
     results.inference.push({ ...row, imagesPerSecond: r.inference.imagesPerSecond, msPerStep: r.inference.msPerStep, peakRssMiB: r.peakRssMiB, tensors: r.tensors, pytorch: ref ?? null, ratio: ref ? r.inference.imagesPerSecond / ref : null });
   }
-  console.log(`\nInference (eval mode), backend ${args.backend}`);
+  console.log(`\nInference (eval mode): engine tfjs = TF.js backend ${args.backend}, onnx = ONNX Runtime (onnxruntime-node)`);
   console.log(
     table(
-      ['model', 'batch', 'img/s', 'ms/batch (median)', 'PyTorch img/s', 'ratio', 'peak RSS MiB', 'tensors before→after'],
-      results.inference.map((r) => [r.model, r.batch, r.error ? 'failed' : fmt(r.imagesPerSecond), fmt(r.msPerStep, 0), r.pytorch ?? '–', ratioOf(r), fmt(r.peakRssMiB, 0), `${r.tensors.before}→${r.tensors.after}`]),
+      ['model', 'batch', 'engine', 'img/s', 'ms/batch (median)', 'PyTorch img/s', 'ratio', 'peak RSS MiB', 'tensors before→after'],
+      results.inference.map((r) => [r.model, r.batch, r.engine, r.error ? 'failed' : fmt(r.imagesPerSecond), fmt(r.msPerStep, 0), r.pytorch ?? '–', ratioOf(r), fmt(r.peakRssMiB, 0), `${r.tensors.before}→${r.tensors.after}`]),
     ),
   );
 }
