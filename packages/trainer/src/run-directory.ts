@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeSafetensors } from '@deitjs/core';
 import { RUN_FILES, appendJsonLine, filterJsonLines } from '@deitjs/run';
@@ -18,9 +18,18 @@ export class RunDirectory {
     return this.dir === undefined ? undefined : join(this.dir, RUN_FILES[name]);
   }
 
-  /** Creates the directory (and its parents) if missing. */
+  /**
+   * Creates the directory (and its parents) if missing, and removes the temp files that a killed process left of
+   * its atomic writes (`.<file>.<pid>.<stamp>.tmp`, their process gone): the run's files themselves are whole.
+   */
   create(): void {
-    if (this.dir !== undefined) mkdirSync(this.dir, { recursive: true });
+    if (this.dir === undefined) return;
+    mkdirSync(this.dir, { recursive: true });
+    const ours = new Set(Object.values(RUN_FILES));
+    for (const name of readdirSync(this.dir)) {
+      const m = /^\.(.+)\.(\d+)\.[0-9a-z]+\.tmp$/.exec(name);
+      if (m && ours.has(m[1]!) && !processAlive(Number(m[2]))) rmSync(join(this.dir, name), { force: true });
+    }
   }
 
   /** Drops the metrics lines of `epoch` and later: after a resume those epochs run again and must not be listed twice. */
@@ -46,5 +55,16 @@ export class RunDirectory {
     saveCheckpoint(this.file('last')!, parts, state);
     if (record.best) saveCheckpoint(this.file('best')!, parts, state);
     appendJsonLine(this.file('metrics')!, record);
+  }
+}
+
+/** Whether a process with this id runs (signal 0 probes without sending; EPERM means it runs as another user). */
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
   }
 }
