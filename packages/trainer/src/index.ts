@@ -9,6 +9,7 @@ export { type DeitResume, isTorchCheckpoint, loadDeitCheckpoint } from './deit-r
 export { type TeacherCache, type TeacherOutputsOptions, teacherOutputs } from './teacher-outputs.js';
 export { type TopK, type TeacherAgreement, type EvalMetrics, type EvaluateOptions, evaluate } from './evaluate.js';
 export { type TrainingState, CHECKPOINT_STATE_KEY, saveCheckpoint, loadCheckpoint, readCheckpointState } from './checkpoint.js';
+export { RunFileError } from './run-directory.js';
 export { type ProgressStream, type ProgressOptions, type ProgressStep, type ProgressEpoch, Progress, formatDuration } from './progress.js';
 export { NonFiniteLossError } from './non-finite-loss-error.js';
 export type { Student } from './student.js';

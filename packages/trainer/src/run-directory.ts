@@ -1,12 +1,32 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeSafetensors } from '@deitjs/core';
+import { DeitError, writeSafetensors } from '@deitjs/core';
 import { RUN_FILES, appendJsonLine, filterJsonLines } from '@deitjs/run';
 import { type CheckpointParts, type TrainingState, saveCheckpoint } from './checkpoint.js';
 import type { EpochRecord } from './trainer-hooks.js';
 
 /** The run-directory files the trainer writes (names from `@deitjs/run`'s `RUN_FILES`). */
 export type TrainerRunFile = 'model' | 'modelEma' | 'last' | 'best' | 'metrics';
+
+/** A run-directory file that could not be written (full disk, file-size limit, permissions): names the file. */
+export class RunFileError extends DeitError {
+  /** Path of the file at fault. */
+  readonly file: string;
+  constructor(file: string, message: string, options?: { cause?: unknown }) {
+    super('E_RUN_FILE', `${file}: ${message}`, options);
+    this.file = file;
+  }
+}
+
+/** Runs a write of `file`; a failure that is not already a typed error becomes a {@link RunFileError} naming it. */
+function writing(file: string, write: () => void): void {
+  try {
+    write();
+  } catch (err) {
+    if (err instanceof DeitError) throw err;
+    throw new RunFileError(file, `write failed: ${(err as Error).message}`, { cause: err });
+  }
+}
 
 /** Everything the trainer writes into its run directory (all atomic); with no directory, nothing is written. */
 export class RunDirectory {
@@ -35,7 +55,7 @@ export class RunDirectory {
   /** Drops the metrics lines of `epoch` and later: after a resume those epochs run again and must not be listed twice. */
   dropMetricsFrom(epoch: number): void {
     const metrics = this.file('metrics');
-    if (metrics !== undefined) filterJsonLines(metrics, (r) => (r as { epoch?: number }).epoch! < epoch);
+    if (metrics !== undefined) writing(metrics, () => filterJsonLines(metrics, (r) => (r as { epoch?: number }).epoch! < epoch));
   }
 
   /** Saves `checkpoint-last` (at stops, and every `checkpointEverySteps` updates). */
@@ -54,7 +74,8 @@ export class RunDirectory {
     if (parts.ema !== undefined) writeSafetensors(this.file('modelEma')!, parts.ema.stateDict(), { format: 'pt' });
     saveCheckpoint(this.file('last')!, parts, state);
     if (record.best) saveCheckpoint(this.file('best')!, parts, state);
-    appendJsonLine(this.file('metrics')!, record);
+    const metrics = this.file('metrics')!;
+    writing(metrics, () => appendJsonLine(metrics, record));
   }
 }
 
