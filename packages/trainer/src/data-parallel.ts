@@ -61,6 +61,8 @@ export class DataParallel {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private closed = false;
+  /** The death of a replica's thread: every later step fails with it (a message to a dead thread is never answered). */
+  private dead: ReplicaError | undefined;
 
   private constructor(workers: Worker[], ready: Array<ReplicaReply & { type: 'ready' }>) {
     this.workers = workers;
@@ -69,9 +71,9 @@ export class DataParallel {
     this.params = ready[0]?.params ?? [];
     workers.forEach((w, i) => {
       w.on('message', (m: ReplicaReply) => this.onReply(i, m));
-      w.on('error', (err) => this.failAll(new ReplicaError(i + 1, err.message)));
+      w.on('error', (err) => this.die(new ReplicaError(i + 1, err.message)));
       w.on('exit', (code) => {
-        if (!this.closed) this.failAll(new ReplicaError(i + 1, `its thread exited (code ${code})`));
+        if (!this.closed) this.die(new ReplicaError(i + 1, `its thread exited (code ${code})`));
       });
     });
   }
@@ -145,6 +147,7 @@ export class DataParallel {
     rng: Rng,
   ): Promise<GradientResult> {
     if (this.closed) throw new DeitError('E_REPLICA', 'this DataParallel has been closed');
+    if (this.dead !== undefined) throw this.dead;
     const n = images.shape[0];
     if (targets.shape[0] !== n) throw new ShapeError('targets', `${targets.shape[0]} targets for ${n} images`);
     const sizes = splitSizes(n, this.size);
@@ -224,6 +227,11 @@ export class DataParallel {
     this.pending.delete(m.id);
     if (m.type === 'grads') p.resolve(m);
     else p.reject(new ReplicaError(worker + 1, m.message));
+  }
+
+  private die(err: ReplicaError): void {
+    this.dead ??= err;
+    this.failAll(err);
   }
 
   private failAll(err: Error): void {

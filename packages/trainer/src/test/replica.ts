@@ -12,14 +12,25 @@ export interface TestReplicaOptions {
   parts?: boolean;
   /** Make the factory fail (error-path test). */
   fail?: boolean;
+  /** Die at this replica's n-th loss computation: its thread exits (`exit`), or the loss throws (`throw`). */
+  die?: { atCall: number; how: 'exit' | 'throw' };
 }
 
 serveReplica((options) => {
   const o = options as TestReplicaOptions;
   if (o.fail) throw new ConfigError('replicaOptions.fail', 'asked to fail');
+  const loss = o.parts ? testLossWithParts : testLoss;
+  let calls = 0;
+  const dying: typeof loss = (...args) => {
+    if (++calls === o.die?.atCall) {
+      if (o.die.how === 'exit') process.exit(7);
+      throw new Error(`replica asked to die at call ${calls}`);
+    }
+    return loss(...args);
+  };
   return {
     student: new TinyMlp(o.mlp),
-    loss: o.parts ? testLossWithParts : testLoss,
+    loss: o.die ? dying : loss,
     ...(o.teacher ? { teacher: teacherOf(new TinyMlp(o.teacher)) } : {}),
   };
 });
