@@ -134,6 +134,8 @@ if (!only || only.has('inference')) {
 for (const [section, script, extra] of [
   ['teachers', join('packages', 'teachers', 'scripts', 'bench-teachers.mjs'), ['--backend', args.backend]],
   ['loader', join('scripts', 'bench-loader.mjs'), smoke ? [] : ['--workers', '1,2']],
+  // 1,000 distilled training updates (50 under --smoke): live tensors and RSS, slope per 100 updates.
+  ['soak', join('scripts', 'bench-soak.mjs'), ['--backend', args.backend]],
 ]) {
   if (only && !only.has(section)) continue;
   const file = join(root, 'bench-results', `${section}.json`);
