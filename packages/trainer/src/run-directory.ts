@@ -45,7 +45,7 @@ export class RunDirectory {
   create(): void {
     if (this.dir === undefined) return;
     mkdirSync(this.dir, { recursive: true });
-    const ours = new Set(Object.values(RUN_FILES));
+    const ours = new Set<string>(Object.values(RUN_FILES));
     for (const name of readdirSync(this.dir)) {
       const m = /^\.(.+)\.(\d+)\.[0-9a-z]+\.tmp$/.exec(name);
       if (m && ours.has(m[1]!) && !processAlive(Number(m[2]))) rmSync(join(this.dir, name), { force: true });
