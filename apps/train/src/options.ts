@@ -61,6 +61,7 @@ export interface TrainOptions {
   teacherWeights: string;
   teacherRun: string;
   teacherEngine: string;
+  engine: string;
   distillationType: string;
   distillationAlpha: number;
   distillationTau: number;
@@ -123,6 +124,12 @@ export const OPTION_DEFS: readonly OptionDef[] = [
     choices: ['tfjs', 'onnx'],
     help: 'where the frozen teacher runs: onnx = ONNX Runtime (onnxruntime-node; exported once per weights into $DEIT_ONNX_CACHE, default <tmp>/deitjs-onnx)',
   },
+  {
+    key: 'engine',
+    kind: 'string',
+    choices: ['tfjs', 'onnx'],
+    help: "what computes the student's training step: onnx = one ONNX Runtime graph (onnxruntime-node; DeiT students)",
+  },
   { key: 'distillationType', kind: 'string', choices: ['none', 'soft', 'hard'], help: 'distillation type' },
   { key: 'distillationAlpha', kind: 'number', min: 0, max: 1, help: 'weight of the distillation loss' },
   { key: 'distillationTau', kind: 'number', gt: 0, help: 'soft distillation temperature' },
@@ -180,6 +187,7 @@ export const DEFAULT_OPTIONS: TrainOptions = {
   teacherWeights: '',
   teacherRun: '',
   teacherEngine: 'tfjs',
+  engine: 'tfjs',
   distillationType: 'none',
   distillationAlpha: 0.5,
   distillationTau: 1.0,

@@ -8,6 +8,7 @@ import { RUN_FILES, RUN_FORMAT, type RunDescription, writeRunInfo, writeRunRepor
 import { createTeacher } from '@deitjs/teachers';
 import { DataParallel, type EvalMetrics, isTorchCheckpoint, type Student, Trainer } from '@deitjs/trainer';
 import { buildRunData } from './data-setup.js';
+import { type BuiltEngine, buildTrainEngine } from './train-engine.js';
 import type { TrainIO } from './io.js';
 import type { TrainOptions } from './options.js';
 
@@ -153,9 +154,12 @@ export async function runTraining(options: TrainOptions, io: TrainIO, hooks: { l
   const betas = options.optBetas.split(',').map(Number);
   if (betas.length !== 2 || betas.some((b) => !(b >= 0 && b < 1))) throw new ConfigError('--opt-betas', `expected two numbers in [0, 1) as "b1,b2", got "${options.optBetas}"`);
   let dataParallel: DataParallel | undefined;
+  let engine: BuiltEngine | undefined;
   try {
+    engine = await buildTrainEngine(options, model, io);
     dataParallel = await startDataParallel(options, data.numClasses, model);
   } catch (err) {
+    await engine?.dispose();
     model.dispose();
     teacher?.dispose();
     await data.train.close();
@@ -172,6 +176,7 @@ export async function runTraining(options: TrainOptions, io: TrainIO, hooks: { l
     eval: data.eval,
     teacher: teacher?.teacher,
     ...(dataParallel ? { dataParallel } : {}),
+    ...(engine ? { engine: engine.engine } : {}),
     epochs: options.epochs,
     seed: options.seed,
     lr: options.lr,
@@ -223,6 +228,7 @@ export async function runTraining(options: TrainOptions, io: TrainIO, hooks: { l
     };
   } finally {
     await dataParallel?.close();
+    await engine?.dispose();
     trainer.dispose();
     model.dispose();
     teacher?.dispose();

@@ -36,7 +36,15 @@ export {
   deitTrainParams,
   deitTrainingGraph,
 } from './train-graph.js';
-export { type TrainingBaseLoss, type TrainingLossSpec, type ResolvedLossSpec, resolveLossSpec, targetMatrix } from './train-graph-loss.js';
+export {
+  type TrainingBaseLoss,
+  type TrainingLossSpec,
+  type ResolvedLossSpec,
+  type DeitLossOptions,
+  resolveLossSpec,
+  targetMatrix,
+  trainingLossSpec,
+} from './train-graph-loss.js';
 export {
   type OrtTrainingEngineOptions,
   type TrainableDeiT,

@@ -116,3 +116,32 @@ export function targetMatrix(spec: ResolvedLossSpec, targets: Int32Array | Float
   }
   return out;
 }
+
+/** deit main.py's loss options (as `baseCriterion` and `distillationLoss` of @deitjs/losses take them). */
+export interface DeitLossOptions {
+  /** Mixup or CutMix active. */
+  mixup: boolean;
+  /** Label smoothing ε. */
+  smoothing: number;
+  /** `--bce-loss` (not supported by the training graph: a ConfigError). */
+  bceLoss?: boolean;
+  /** Distillation type. */
+  type: 'none' | 'soft' | 'hard';
+  /** Distillation weight α. */
+  alpha?: number;
+  /** Soft distillation temperature. */
+  tau?: number;
+}
+
+/** The training graph's loss for deit's options, picking the base criterion as `baseCriterion` does. */
+export function trainingLossSpec(o: DeitLossOptions): TrainingLossSpec {
+  if (o.bceLoss) throw new ConfigError('bceLoss', 'the onnx training engine does not compute the binary cross-entropy loss yet: use the tfjs engine');
+  const base: TrainingBaseLoss = o.mixup ? 'soft-target' : o.smoothing > 0 ? 'label-smoothing' : 'cross-entropy';
+  return {
+    base,
+    smoothing: o.smoothing,
+    type: o.type,
+    ...(o.alpha !== undefined ? { alpha: o.alpha } : {}),
+    ...(o.tau !== undefined ? { tau: o.tau } : {}),
+  };
+}
