@@ -19,18 +19,24 @@ export interface TestReplicaOptions {
 serveReplica((options) => {
   const o = options as TestReplicaOptions;
   if (o.fail) throw new ConfigError('replicaOptions.fail', 'asked to fail');
-  const loss = o.parts ? testLossWithParts : testLoss;
   let calls = 0;
-  const dying: typeof loss = (...args) => {
+  const check = (): void => {
     if (++calls === o.die?.atCall) {
       if (o.die.how === 'exit') process.exit(7);
       throw new Error(`replica asked to die at call ${calls}`);
     }
-    return loss(...args);
   };
   return {
     student: new TinyMlp(o.mlp),
-    loss: o.die ? dying : loss,
+    loss: o.parts ? dying(testLossWithParts, check) : dying(testLoss, check),
     ...(o.teacher ? { teacher: teacherOf(new TinyMlp(o.teacher)) } : {}),
   };
 });
+
+/** `loss` calling `check` first (which may end the thread or throw). */
+function dying<F extends (...args: never[]) => unknown>(loss: F, check: () => void): F {
+  return ((...args: Parameters<F>) => {
+    check();
+    return loss(...args);
+  }) as F;
+}
