@@ -2,7 +2,7 @@ import { ConfigError, Rng, type Teacher, loadStateDictFile, tf } from '@deitjs/c
 import { type DistillationType, baseCriterion, distillationLoss } from '@deitjs/losses';
 import { type DeiT, createModel, isDeiTModel, resolveModel } from '@deitjs/models';
 import { ENGINES, type Engine, onnxCacheDir, ortPackageName, ortTeacherOf, runModelChoice } from '@deitjs/recipes';
-import { OrtClassifier, onnxBytes } from '@deitjs/onnx';
+import { OrtClassifier, OrtTrainingEngine, onnxBytes } from '@deitjs/onnx';
 import { readRunInfo } from '@deitjs/run';
 import { type ConvNetTeacher, createTeacher } from '@deitjs/teachers';
 import { AdamW, DataParallel, lossAndGradients, paramGroups } from '@deitjs/trainer';
@@ -24,7 +24,7 @@ export interface PhaseTiming {
 /** The `bench --json` document. */
 export interface BenchReport {
   model: string;
-  /** Where the inference phase ran (the training step always runs on TF.js). */
+  /** Where the training step and the inference phase ran (onnx: each as one ONNX Runtime graph). */
   engine: Engine;
   teacher: string | null;
   /** Where the frozen teacher's forward pass ran (null without a teacher). */
@@ -83,8 +83,9 @@ export const bench: Command = {
     '(each its own backend; the teacher runs in each replica on its share). Defaults: --batch-size 32, --steps 10,',
     "--phases train,inference, --data-parallel 1, the model's size and class count. --run DIR (a deit-train run of a",
     "DeiT) times the run's model: its weights, classes and the input size of its recorded preprocessing.",
-    '--engine onnx times inference on ONNX Runtime (the model exported in memory; onnxruntime-node, an optional',
-    'dependency). --teacher-engine onnx runs the frozen teacher on ONNX Runtime (exported once per weights',
+    '--engine onnx times inference and the training step on ONNX Runtime (the model exported in memory; the step',
+    'as one graph of forward, loss and backward, AdamW still ours; onnxruntime-node, an optional dependency).',
+    '--teacher-engine onnx runs the frozen teacher on ONNX Runtime (exported once per weights',
     'fingerprint into $DEIT_ONNX_CACHE, default deitjs-onnx in the OS temp folder), in this thread, one step after',
     'the other; with --data-parallel it runs here on the whole batch and its logits are sent to the replicas.',
   ].join('\n'),
@@ -145,6 +146,7 @@ export const bench: Command = {
     const model: DeiT = createModel(name, { numClasses, imgSize: imgSizeFlag, weights, source: weightsFile, warn, seed: 0 });
     let teacher: (Teacher & { dispose(): void | Promise<void> }) | undefined;
     let ort: OrtClassifier | undefined;
+    let trainEngine: OrtTrainingEngine | undefined;
     let optimizer: AdamW | undefined;
     let dp: DataParallel | undefined;
     let report: BenchReport;
@@ -174,6 +176,11 @@ export const bench: Command = {
       optimizer = new AdamW(variables, paramGroups(variables));
       const loss = distillationLoss({ base: baseCriterion({ mixup: false, smoothing: 0.1 }), type });
       const dropPathRng = rng.fork();
+      if (engine === 'onnx' && phases.includes('train')) {
+        if (threads > 1) throw new ConfigError('--data-parallel', 'the onnx engine runs the training step on its own threads: use --data-parallel 1');
+        const spec = { base: 'label-smoothing', smoothing: 0.1, type } as const;
+        trainEngine = await OrtTrainingEngine.create(model, spec, { loader: { packageName: ortPackageName(io.env) } });
+      }
       if (threads > 1) {
         dp = await DataParallel.start({
           script: await replicaScript(),
@@ -198,7 +205,7 @@ export const bench: Command = {
           // lossAndGradients reads the loss, which waits for the whole step on asynchronous backends.
           const { grads } = dp
             ? await dp.lossAndGradients(gradientModel, x, y, undefined, dropPathRng)
-            : await lossAndGradients(gradientModel, x, y, undefined, dropPathRng);
+            : await (trainEngine ?? { lossAndGradients }).lossAndGradients(gradientModel, x, y, undefined, dropPathRng);
           optimizer!.step(grads, 1e-4);
           tf.dispose([...grads.values()]);
         } finally {
@@ -263,6 +270,7 @@ export const bench: Command = {
     } finally {
       await dp?.close();
       await ort?.dispose();
+      await trainEngine?.dispose();
       optimizer?.dispose();
       await teacher?.dispose();
       model.dispose();
@@ -274,7 +282,7 @@ export const bench: Command = {
     }
     const r = report;
     io.stdout.write(
-      `${r.model}${r.teacher ? ` + teacher ${r.teacher} (${r.distillationType} distillation${r.teacherEngine === 'onnx' ? ', teacher on ONNX Runtime' : ''})` : ''} on ${r.backend}${r.engine === 'onnx' ? ' (inference on ONNX Runtime)' : ''}${r.dataParallel > 1 ? ` (training on ${r.dataParallel} threads)` : ''}: batch ${r.batchSize}, ${r.imgSize} px, ${r.numClasses} classes, ${formatCount(r.parameters)} parameters, ${r.steps} timed steps\n\n`,
+      `${r.model}${r.teacher ? ` + teacher ${r.teacher} (${r.distillationType} distillation${r.teacherEngine === 'onnx' ? ', teacher on ONNX Runtime' : ''})` : ''} on ${r.backend}${r.engine === 'onnx' ? ' (ONNX Runtime engine)' : ''}${r.dataParallel > 1 ? ` (training on ${r.dataParallel} threads)` : ''}: batch ${r.batchSize}, ${r.imgSize} px, ${r.numClasses} classes, ${formatCount(r.parameters)} parameters, ${r.steps} timed steps\n\n`,
     );
     io.stdout.write(
       formatTable(
