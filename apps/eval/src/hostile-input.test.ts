@@ -3,7 +3,8 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type StateDict, writeSafetensors } from '@deitjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Command } from './command.js';
@@ -92,6 +93,18 @@ describe('deit-eval on hostile files', () => {
       expect(errors, name).toHaveLength(1);
       expect(errors[0], name).toContain(f(name));
       expect(r.err).not.toMatch(RAW_CONTROL);
+    }
+  });
+
+  it('predict --images on a FIFO, a directory or a corrupt image: exit 2, the image named, no hang', async () => {
+    const weights = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'fixtures', 'deit_micro_patch4_32.safetensors');
+    for (const name of ['fifo.safetensors', 'a-directory.safetensors', 'truncated.safetensors']) {
+      const t0 = performance.now();
+      const r = await run(['predict', '--model', 'deit_micro_patch4_32', '--weights', weights, '--images', f(name)], { DEIT_BACKEND: 'cpu' });
+      expect(performance.now() - t0, name).toBeLessThan(15_000);
+      expect(r.code, name).toBe(2);
+      const errors = r.err.split('\n').filter((l) => l !== '' && !/^deit-eval: (backend|warning)/.test(l));
+      expect(errors, name).toEqual([expect.stringMatching(new RegExp(`^deit-eval: ${f(name).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: cannot decode image`))]);
     }
   });
 

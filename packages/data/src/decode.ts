@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import sharp from 'sharp';
 import { DatasetError } from './dataset-error.js';
 import type { Uint8Image } from './image.js';
@@ -13,6 +14,15 @@ sharp.cache(false);
  * {@link DatasetError} naming it. The file is only read.
  */
 export async function decodeImage(file: string): Promise<Uint8Image> {
+  // libvips would open a FIFO and wait for a writer forever (holding a thread of the pool): only regular files.
+  let kind: string | undefined;
+  try {
+    const st = await stat(file);
+    if (!st.isFile()) kind = st.isDirectory() ? 'a directory' : st.isFIFO() ? 'a FIFO' : 'not a regular file';
+  } catch (err) {
+    throw new DatasetError(file, `cannot decode image: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  if (kind !== undefined) throw new DatasetError(file, `cannot decode image: is ${kind}, not a regular file`);
   try {
     const { data, info } = await sharp(file, { failOn: 'error' }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels instead of 3`);
