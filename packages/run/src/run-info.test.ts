@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,6 +80,29 @@ describe('readRunInfo', () => {
     [{ ...GOOD, preprocessing: { ...GOOD.preprocessing, input: { colour: 'grey', size: 28, pad: -1 } } }, /"preprocessing\.input\.pad" must be a non-negative integer, got -1/],
   ])('rejects a bad field (%#)', (json, message) => {
     expect(() => readRunInfo(runDir(json))).toThrow(message);
+  });
+
+  it('a hostile run.json: a FIFO or directory is refused at once; huge or 100k-deep values give a bounded message', () => {
+    const fifo = join(root, 'fifo-run');
+    mkdirSync(fifo);
+    execFileSync('mkfifo', [join(fifo, 'run.json')]);
+    // No writer ever opens this FIFO: reading it would block for good.
+    expect(() => readRunInfo(fifo)).toThrow(`${join(fifo, 'run.json')}: is not a regular file`);
+    const dirRun = join(root, 'dir-run');
+    mkdirSync(join(dirRun, 'run.json'), { recursive: true });
+    expect(() => readRunInfo(dirRun)).toThrow(`${join(dirRun, 'run.json')}: is not a regular file`);
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    for (const json of [`{"format":${deep}}`, `{"format":"${'A'.repeat(1_000_000)}"}`, JSON.stringify({ ...GOOD, model: 7, kind: 'x'.repeat(1_000_000) })]) {
+      const err = (() => {
+        try {
+          readRunInfo(runDir(json));
+        } catch (e) {
+          return e as Error;
+        }
+      })();
+      expect(err).toBeInstanceOf(DeitError);
+      expect(err!.message.length).toBeLessThan(600);
+    }
   });
 
   it('round-trips what writeRunInfo writes, preprocessing included', () => {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { DATA_SET_KINDS, type DataSetKind, DeitError, type Normalization, writeFileAtomic } from '@deitjs/core';
+import { DATA_SET_KINDS, type DataSetKind, DeitError, type Normalization, quote, writeFileAtomic } from '@deitjs/core';
 import { type Json, isBool, isCount, isObject, isPositiveInt, isString, isTriple, oneOf } from './json-checks.js';
 import { RUN_FILES } from './run-files.js';
 import { type RunPreprocessing, parsePreprocessing, runPreprocessing } from './run-preprocessing.js';
@@ -67,7 +67,7 @@ function field<T>(file: string, obj: Json, key: string, what: string, ok: (v: un
 function field<T>(file: string, obj: Json, key: string, what: string, ok: (v: unknown) => v is T, optional = false): T | undefined {
   const v = obj[key];
   if (v === undefined && optional) return undefined;
-  if (!ok(v)) fail(file, `"${key}" must be ${what}, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
+  if (!ok(v)) fail(file, `"${key}" must be ${what}, got ${v === undefined ? 'nothing' : quote(v)}`);
   return v;
 }
 
@@ -81,6 +81,8 @@ export function readRunInfo(dir: string): RunInfo {
   if (!statSync(dir).isDirectory()) fail(dir, 'is not a directory (give the run directory deit-train wrote)');
   const file = join(dir, RUN_FILES.info);
   if (!existsSync(file)) fail(file, 'missing: not a deit-train run directory');
+  // A FIFO would block the read forever; a directory or device is no run.json either.
+  if (!statSync(file).isFile()) fail(file, 'is not a regular file');
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, 'utf8'));
@@ -89,7 +91,7 @@ export function readRunInfo(dir: string): RunInfo {
   }
   if (!isObject(parsed)) fail(file, 'must hold a JSON object');
   const format = parsed.format;
-  if (format !== RUN_FORMAT) fail(file, `"format" must be "${RUN_FORMAT}", got ${JSON.stringify(format)}`);
+  if (format !== RUN_FORMAT) fail(file, `"format" must be "${RUN_FORMAT}", got ${quote(format)}`);
   const data = field(file, parsed, 'data', 'an object', isObject);
   const norm = field(file, parsed, 'normalization', 'an object {mean, std}', isObject);
   const dataFile = `${file} data`;

@@ -1,4 +1,4 @@
-import { DeitError, type Normalization } from '@deitjs/core';
+import { DeitError, type Normalization, quote } from '@deitjs/core';
 import { type Json, isCount, isObject, isPositiveInt, isTriple } from './json-checks.js';
 import type { RunDataInfo } from './run-info.js';
 
@@ -56,7 +56,7 @@ const isCrop = (v: unknown): v is number => typeof v === 'number' && v > 0 && v 
 
 function check<T>(file: string, obj: Json, path: string, key: string, what: string, ok: (v: unknown) => v is T): T {
   const v = obj[key];
-  if (!ok(v)) throw new DeitError('E_RUN', `${file}: "${path}${key}" must be ${what}, got ${v === undefined ? 'nothing' : JSON.stringify(v)}`);
+  if (!ok(v)) throw new DeitError('E_RUN', `${file}: "${path}${key}" must be ${what}, got ${v === undefined ? 'nothing' : quote(v)}`);
   return v;
 }
 
@@ -66,7 +66,7 @@ function check<T>(file: string, obj: Json, path: string, key: string, what: stri
  */
 export function parsePreprocessing(file: string, value: unknown, normalization: Normalization): RunPreprocessing {
   const p = 'preprocessing.';
-  if (!isObject(value)) throw new DeitError('E_RUN', `${file}: "preprocessing" must be an object {transform, interpolation, input?}, got ${JSON.stringify(value)}`);
+  if (!isObject(value)) throw new DeitError('E_RUN', `${file}: "preprocessing" must be an object {transform, interpolation, input?}, got ${quote(value)}`);
   const t = check(file, value, p, 'transform', 'an object {kind, size, normalization}', isObject);
   const tp = `${p}transform.`;
   const kind = check(file, t, tp, 'kind', '"plain" or "eval"', (v): v is 'plain' | 'eval' => v === 'plain' || v === 'eval');
@@ -77,7 +77,7 @@ export function parsePreprocessing(file: string, value: unknown, normalization: 
     std: check(file, n, `${tp}normalization.`, 'std', 'three positive numbers', isTriple(true)),
   };
   const same = norm.mean.every((m, i) => m === normalization.mean[i]) && norm.std.every((s, i) => s === normalization.std[i]);
-  if (!same) throw new DeitError('E_RUN', `${file}: "${tp}normalization" must be the run's "normalization" (${JSON.stringify(normalization)}), got ${JSON.stringify(norm)}`);
+  if (!same) throw new DeitError('E_RUN', `${file}: "${tp}normalization" must be the run's "normalization" (${quote(normalization)}), got ${quote(norm)}`);
   const transform: RunEvalTransform =
     kind === 'eval' ? { kind, size, cropPct: check(file, t, tp, 'cropPct', 'a number in (0, 1]', isCrop), normalization: norm } : { kind, size, normalization: norm };
   const interpolation = check(file, value, p, 'interpolation', '"bicubic"', (v): v is 'bicubic' => v === 'bicubic');
