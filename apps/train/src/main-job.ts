@@ -35,6 +35,8 @@ export interface MainJobOptions {
   distillationType: 'hard' | 'soft';
   /** Data loader worker threads. */
   numWorkers: number;
+  /** What computes the DeiT students' training steps (`--engine`; default tfjs: the published accuracy table's). */
+  engine?: 'tfjs' | 'onnx';
   /** Override the recipe's training digits per class (tests use a handful). */
   trainPerClass?: number;
   /** Override the recipe's test digits per class. */
@@ -126,6 +128,7 @@ export async function runMainJob(job: MainJobOptions, io: TrainIO): Promise<Stag
     epochs: sEpochs,
     lr: MAIN_JOB_RECIPE.student.lr,
     warmupEpochs: Math.max(1, Math.round(sEpochs / 10)),
+    engine: job.engine ?? 'tfjs',
   };
   const baselineOptions: TrainOptions = { ...student, distillationType: 'none', output: join(job.output, 'student-baseline') };
   const cli = job.cliPath === undefined ? builtCliPath() : job.cliPath;

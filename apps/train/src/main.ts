@@ -8,7 +8,7 @@ import { runTraining } from './train-run.js';
 export { EXIT_USAGE };
 
 // Options that keep `deit-train` on the embedded main job; any other option describes a single training run.
-const MAIN_JOB_KEYS: ReadonlySet<keyof TrainOptions> = new Set(['seed', 'output', 'backend', 'numWorkers', 'distillationType', 'epochScale']);
+const MAIN_JOB_KEYS: ReadonlySet<keyof TrainOptions> = new Set(['seed', 'output', 'backend', 'numWorkers', 'distillationType', 'epochScale', 'engine']);
 
 async function startBackend(options: TrainOptions, io: TrainIO): Promise<void> {
   const choice: BackendChoice =
@@ -40,7 +40,7 @@ export async function main(argv: readonly string[], io: TrainIO = processIO()): 
       const output = options.output || defaultMainJobDir();
       io.stderr.write(`deit-train: the embedded MNIST job → ${output}\n`);
       const stages = await runMainJob(
-        { seed: options.seed, output, epochScale: options.epochScale, distillationType: options.distillationType as 'hard' | 'soft', numWorkers: options.numWorkers },
+        { seed: options.seed, output, epochScale: options.epochScale, distillationType: options.distillationType as 'hard' | 'soft', numWorkers: options.numWorkers, engine: options.engine as 'tfjs' | 'onnx' },
         io,
       );
       io.stdout.write(`\n${formatMainJobTable(stages, (performance.now() - t0) / 1000)}\n`);
