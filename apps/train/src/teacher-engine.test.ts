@@ -46,7 +46,7 @@ describe('deit-train --teacher-engine onnx (wasm)', () => {
     }
   });
 
-  it('a short hard-distillation run completes and trains the same student as the TF.js teacher', async () => {
+  it('a short hard-distillation run completes and trains the same student as the TF.js teacher, on 1 and 2 data-parallel threads', async () => {
     const base = quickMnistOptions({
       model: 'deit_micro_distilled_patch4_32',
       trainPerClass: 2,
@@ -69,5 +69,17 @@ describe('deit-train --teacher-engine onnx (wasm)', () => {
     const a = readSafetensors(join(dir, 'onnx', 'model.safetensors'));
     const b = readSafetensors(join(dir, 'tfjs', 'model.safetensors'));
     for (const [name, t] of a) expect(toFloat32(t), name).toEqual(toFloat32(b.get(name)!));
+
+    // Two data-parallel threads: the ONNX teacher runs here on the whole batch, its labels go to the replica; the
+    // same weights as one thread up to float rounding (as data-parallel.test.ts).
+    const two = await runTraining({ ...base, teacherEngine: 'onnx', dataParallel: 2, output: join(dir, 'onnx-2') }, { ...QUIET_IO, env });
+    expect(two.epochs).toBe(1);
+    let worst = 0;
+    for (const [name, t] of readSafetensors(join(dir, 'onnx-2', 'model.safetensors'))) {
+      const x = toFloat32(t);
+      const y = toFloat32(a.get(name)!);
+      for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i]! - y[i]!));
+    }
+    expect(worst).toBeLessThan(3e-5);
   });
 });
