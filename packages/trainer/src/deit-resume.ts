@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { CheckpointError, fromTorchLayout, type HostTensor, Rng, readPth, type StateDict, toFloat32 } from '@deitjs/core';
+import { CheckpointError, fromTorchLayout, type HostTensor, Rng, quote, readPth, type StateDict, toFloat32 } from '@deitjs/core';
 import type { CheckpointParts, TrainingState } from './checkpoint.js';
 import { paramGroups } from './param-groups.js';
 import { torchAdamWState } from './torch-optimizer-state.js';
@@ -150,7 +150,7 @@ function optimizerNotes(torchGroups: unknown, decays: number[], config: Record<s
     const wd = num(g.get('weight_decay'));
     if (wd !== undefined && decays[i] !== undefined && wd !== decays[i]) differ.push(`group ${i} weight decay ${wd} vs ${decays[i]}`);
     const b = g.get('betas');
-    if (i === 0 && Array.isArray(b) && (b[0] !== betas[0] || b[1] !== betas[1])) differ.push(`betas (${b.join(', ')}) vs (${betas.join(', ')})`);
+    if (i === 0 && Array.isArray(b) && (b[0] !== betas[0] || b[1] !== betas[1])) differ.push(`betas ${quote(b)} vs ${quote(betas)}`);
     const e = num(g.get('eps'));
     if (i === 0 && e !== undefined && e !== eps) differ.push(`eps ${e} vs ${eps}`);
   });

@@ -53,6 +53,13 @@ describe('Progress', () => {
     expect(chunks.join('')).not.toContain('\r');
   });
 
+  it('notes print control characters escaped (a resumed path or checkpoint value cannot drive the terminal)', () => {
+    const { chunks, stream } = sink(false);
+    const p = new Progress({ stream, now: clock() });
+    p.note('resumed from /runs/\u001b]0;pwned\u0007x\u009b2J\nsecond line');
+    expect(chunks.join('')).toBe('resumed from /runs/\\x1b]0;pwned\\x07x\\x9b2J\nsecond line\n');
+  });
+
   it('formats durations', () => {
     expect(formatDuration(5)).toBe('0:05');
     expect(formatDuration(3725)).toBe('1:02:05');

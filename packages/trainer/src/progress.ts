@@ -1,3 +1,4 @@
+import { escapeControl } from '@deitjs/core';
 /** Where progress goes: a writable text stream (process.stderr by default); `isTTY` selects the single-line bar. */
 export interface ProgressStream {
   /** Writes text. */
@@ -133,11 +134,11 @@ export class Progress {
     this.stream.write(`epoch ${e.epoch + 1}/${this.epochs} done in ${formatDuration(seconds)} | train loss ${e.trainLoss.toFixed(4)}${ev}${e.best ? ' (best)' : ''}\n`);
   }
 
-  /** Writes a one-off message on its own line. */
+  /** Writes a one-off message on its own line(s), control characters escaped (it may quote a checkpoint's values or a path). */
   note(message: string): void {
     if (this.tty && this.lastWidth > 0) this.stream.write('\n');
     this.lastWidth = 0;
-    this.stream.write(`${message}\n`);
+    this.stream.write(`${message.split('\n').map(escapeControl).join('\n')}\n`);
   }
 
   /** Writes the run summary. */
