@@ -9,10 +9,10 @@ import type { TinyMlp } from './models.js';
 import { data, resumable } from './runs.js';
 
 /** Epochs of {@link faultRun}; 6 updates each (12 batches, 2 per update). */
-export const FAULT_RUN_EPOCHS = 4;
+export const FAULT_RUN_EPOCHS = 8;
 
 /**
- * The distilled, dropout, EMA, clipped, accumulating run of the resume tests, 4 epochs of 12 batches, with
+ * The distilled, dropout, EMA, clipped, accumulating run of the resume tests, 8 epochs of 12 batches, with
  * `checkpoint-last` saved every 2 updates; it resumes from `runDir`'s checkpoint-last when there is one.
  */
 export function faultRun(runDir: string, extra: Partial<TrainerOptions> = {}): { s: TinyMlp; t: TinyMlp; trainer: Trainer } {
