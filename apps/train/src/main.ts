@@ -3,6 +3,7 @@ import { type TrainIO, processIO } from './io.js';
 import { defaultMainJobDir, formatMainJobTable, runMainJob } from './main-job.js';
 import { type TrainOptions, parseTrainArgs, trainUsage } from './options.js';
 import { EXIT_USAGE, reportError } from './report-error.js';
+import { mainJobEngine } from './train-engine.js';
 import { runTraining } from './train-run.js';
 
 export { EXIT_USAGE };
@@ -19,7 +20,8 @@ async function startBackend(options: TrainOptions, io: TrainIO): Promise<void> {
 
 /**
  * Runs `deit-train` and returns the exit code. With no options (or only --seed, --output, --backend,
- * --num-workers, --distillation-type, --epoch-scale) it runs the embedded MNIST main job; otherwise one training run.
+ * --num-workers, --distillation-type, --epoch-scale, --engine) it runs the embedded MNIST main job (its students on
+ * the onnx engine when onnxruntime-node is installed); otherwise one training run.
  * Bad input prints one line `deit-train: <message>` and gives exit code 2.
  */
 export async function main(argv: readonly string[], io: TrainIO = processIO()): Promise<number> {
@@ -39,6 +41,7 @@ export async function main(argv: readonly string[], io: TrainIO = processIO()): 
     if (mainJob) {
       const output = options.output || defaultMainJobDir();
       io.stderr.write(`deit-train: the embedded MNIST job → ${output}\n`);
+      if (!explicit.has('engine')) options.engine = await mainJobEngine(io);
       const stages = await runMainJob(
         { seed: options.seed, output, epochScale: options.epochScale, distillationType: options.distillationType as 'hard' | 'soft', numWorkers: options.numWorkers, engine: options.engine as 'tfjs' | 'onnx' },
         io,

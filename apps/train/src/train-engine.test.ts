@@ -5,6 +5,7 @@ import { ConfigError, initBackend, readSafetensors, relL2Error, toFloat32 } from
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainIO } from './io.js';
 import { QUIET_IO, quickMnistOptions } from './test/options.js';
+import { mainJobEngine } from './train-engine.js';
 import { runTraining } from './train-run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'deit-train-engine-'));
@@ -57,5 +58,17 @@ describe('deit-train --engine onnx (cpu)', () => {
   it('refuses a CNN and --data-parallel with a ConfigError naming --engine', async () => {
     await expect(runTraining({ ...base, model: 'resnet_mnist', engine: 'onnx', output: join(dir, 'cnn') }, QUIET_IO)).rejects.toThrow(ConfigError);
     await expect(runTraining({ ...base, engine: 'onnx', dataParallel: 2, output: join(dir, 'dp') }, QUIET_IO)).rejects.toThrow(/--engine/);
+  });
+});
+
+describe('the main job picks its engine', () => {
+  it('onnx when onnxruntime-node loads, tfjs (and why) when it does not', async () => {
+    let err = '';
+    const io = (env: Record<string, string>): TrainIO => ({ ...QUIET_IO, env, stderr: { write: (t: string) => (err += t) } });
+    expect(await mainJobEngine(io({}))).toBe('onnx');
+    expect(err).toMatch(/onnxruntime-node is installed: the students train on ONNX Runtime \(--engine tfjs for TF.js\)/);
+    err = '';
+    expect(await mainJobEngine(io({ DEIT_ORT_PACKAGE: 'onnxruntime-node-not-installed' }))).toBe('tfjs');
+    expect(err).toMatch(/train on TF.js \(onnxruntime-node-not-installed is not available/);
   });
 });

@@ -1,5 +1,5 @@
 import { ConfigError } from '@deitjs/core';
-import { OrtTrainingEngine, type TrainableDeiT, trainingLossSpec } from '@deitjs/onnx';
+import { ORT_PACKAGE, OrtTrainingEngine, OrtUnavailableError, type TrainableDeiT, loadOrt, trainingLossSpec } from '@deitjs/onnx';
 import type { GradientEngine, Student } from '@deitjs/trainer';
 import type { TrainIO } from './io.js';
 import type { TrainOptions } from './options.js';
@@ -34,4 +34,21 @@ export async function buildTrainEngine(options: TrainOptions, model: Student, io
   const engine = await OrtTrainingEngine.create(model, loss, { ...(io.env.DEIT_ORT_PACKAGE ? { loader: { packageName: io.env.DEIT_ORT_PACKAGE } } : {}) });
   io.stderr.write(`deit-train: training step on ONNX Runtime (onnx engine, ${loss.base} loss, distillation ${loss.type ?? 'none'})\n`);
   return { engine, dispose: () => engine.dispose() };
+}
+
+/**
+ * The main job's engine when `--engine` is not given: onnx when onnxruntime-node loads (its one-seed run at the
+ * recipe's scale stayed within the published six-seed noise), else tfjs. Says which, and why, on stderr.
+ */
+export async function mainJobEngine(io: TrainIO): Promise<'tfjs' | 'onnx'> {
+  const packageName = io.env.DEIT_ORT_PACKAGE || ORT_PACKAGE;
+  try {
+    await loadOrt({ packageName });
+  } catch (err) {
+    if (!(err instanceof OrtUnavailableError)) throw err;
+    io.stderr.write(`deit-train: the students train on TF.js (${packageName} is not available; install it for the onnx engine)\n`);
+    return 'tfjs';
+  }
+  io.stderr.write(`deit-train: ${packageName} is installed: the students train on ONNX Runtime (--engine tfjs for TF.js)\n`);
+  return 'onnx';
 }
