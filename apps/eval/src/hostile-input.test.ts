@@ -108,6 +108,17 @@ describe('deit-eval on hostile files', () => {
     }
   });
 
+  it('predict --labels on a FIFO: exit 2 naming --labels and the file, no hang', async () => {
+    const weights = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'fixtures', 'deit_micro_patch4_32.safetensors');
+    const t0 = performance.now();
+    const r = await run(['predict', '--model', 'deit_micro_patch4_32', '--weights', weights, '--images', f('truncated.safetensors'), '--labels', f('fifo.safetensors')], {
+      DEIT_BACKEND: 'cpu',
+    });
+    expect(performance.now() - t0).toBeLessThan(15_000);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`--labels: ${f('fifo.safetensors')}: is not a regular file`);
+  });
+
   it('inspect of tensors and metadata named with escape sequences prints them escaped (text and JSON)', async () => {
     const text = await run(['inspect', f('escape-names.safetensors')]);
     expect(text.code).toBe(0);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import {
   CheckpointError,
   ConfigError,
@@ -89,12 +89,16 @@ function imageFiles(args: CommandArgs): string[] {
 
 /** Class names from a text file (one per line, blank lines ignored) or a JSON array of strings. */
 export function readLabels(file: string): string[] {
-  let text: string;
+  let text = '';
+  let isFile: boolean;
   try {
-    text = readFileSync(file, 'utf8');
+    // A FIFO or device would block the read forever: only a regular file is read.
+    isFile = statSync(file).isFile();
+    if (isFile) text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError('--labels', `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
+  if (!isFile) throw new ConfigError('--labels', `${file}: is not a regular file`);
   if (text.trimStart().startsWith('[')) {
     let names: unknown;
     try {
