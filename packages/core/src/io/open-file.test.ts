@@ -6,19 +6,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CheckpointError } from '../errors.js';
 import { withCheckpointFile } from './open-file.js';
 import { readCheckpoint } from './state-dict-file.js';
+import { refusal } from '../test/checkpoint-error.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'deitjs-open-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function refusal(fn: () => unknown): CheckpointError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CheckpointError);
-    return err as CheckpointError;
-  }
-  throw new Error('expected a CheckpointError');
-}
 
 describe('withCheckpointFile: only regular files are opened', () => {
   it('a FIFO with no writer is refused at once instead of blocking', () => {

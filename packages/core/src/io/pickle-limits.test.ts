@@ -2,24 +2,14 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CheckpointError } from '../errors.js';
 import { HOSTILE_FILES } from './hostile-files.js';
 import { BytesSource, defaultUnpickleBudget, FileSource, PickleGlobal, pythonGlobal, type UnpickleOptions, unpickle } from './pickle.js';
 import { P, pickle } from './test-files.js';
+import { refusal } from '../test/checkpoint-error.js';
 
 const FILE = 'limits.pkl';
 const run = (bytes: Uint8Array, options: Partial<UnpickleOptions> = {}) =>
   unpickle(new BytesSource(FILE, bytes), { file: FILE, findGlobal: pythonGlobal, ...options });
-
-function refusal(fn: () => unknown): CheckpointError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CheckpointError);
-    return err as CheckpointError;
-  }
-  throw new Error('expected a CheckpointError');
-}
 
 /** The data.pkl inside a hostile zip `.pth` (its first stored entry starts after a 30-byte header and the name). */
 function hostilePickle(name: string): Uint8Array {

@@ -1,71 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CheckpointError } from '../errors.js';
 import { BytesSource, PickledObject, pythonGlobal, unpickle } from './pickle.js';
+import { refusal } from '../test/checkpoint-error.js';
+import { P } from './test-files.js';
 
 const FILE = 'test.pkl';
 
-/** Pickle opcodes as bytes, written by hand after the pickletools reference. */
-const P = {
-  proto: (n: number) => [0x80, n],
-  stop: [0x2e],
-  mark: [0x28],
-  none: [0x4e],
-  true: [0x88],
-  false: [0x89],
-  binint: (n: number) => {
-    const b = Buffer.alloc(4);
-    b.writeInt32LE(n);
-    return [0x4a, ...b];
-  },
-  binint1: (n: number) => [0x4b, n],
-  long1: (bytes: number[]) => [0x8a, bytes.length, ...bytes],
-  binfloat: (x: number) => {
-    const b = Buffer.alloc(8);
-    b.writeDoubleBE(x);
-    return [0x47, ...b];
-  },
-  str: (s: string) => {
-    const u = Buffer.from(s, 'utf8');
-    const len = Buffer.alloc(4);
-    len.writeUInt32LE(u.length);
-    return [0x58, ...len, ...u];
-  },
-  shortStr: (s: string) => [0x8c, s.length, ...Buffer.from(s, 'latin1')],
-  shortBytes: (b: number[]) => [0x43, b.length, ...b],
-  global: (module: string, name: string) => [0x63, ...Buffer.from(`${module}\n${name}\n`, 'latin1')],
-  stackGlobal: [0x93],
-  emptyDict: [0x7d],
-  emptyList: [0x5d],
-  emptyTuple: [0x29],
-  tuple: [0x74],
-  tuple1: [0x85],
-  tuple2: [0x86],
-  setitem: [0x73],
-  setitems: [0x75],
-  appends: [0x65],
-  reduce: [0x52],
-  build: [0x62],
-  newobj: [0x81],
-  binput: (i: number) => [0x71, i],
-  binget: (i: number) => [0x68, i],
-  memoize: [0x94],
-  emptySet: [0x8f],
-  additems: [0x90],
-  inst: (module: string, name: string) => [0x69, ...Buffer.from(`${module}\n${name}\n`, 'latin1')],
-  frame: (n: number) => [0x95, n, 0, 0, 0, 0, 0, 0, 0],
-};
-
 const run = (...parts: number[][]) => unpickle(new BytesSource(FILE, Uint8Array.from(parts.flat())), { file: FILE, findGlobal: pythonGlobal });
-
-function refusal(fn: () => unknown): CheckpointError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(CheckpointError);
-    return err as CheckpointError;
-  }
-  throw new Error('expected a CheckpointError');
-}
 
 describe('unpickle (restricted)', () => {
   it('builds dicts, lists, tuples, numbers, strings, bytes and sets', () => {
