@@ -1,24 +1,13 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { statSync, } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { CheckpointError } from '../errors.js';
 import type { HostTensor } from '../tensor-data.js';
-import { HOSTILE_FILES } from './hostile-files.js';
 import { readPth } from './pth.js';
 import { readCheckpoint } from './state-dict-file.js';
 import { pthOf, storage12, tensorDictPickle } from './test-files.js';
+import { tempFiles } from '../test/temp-files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'deitjs-pth-limits-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function write(name: string, bytes: Uint8Array): string {
-  const file = join(dir, name);
-  writeFileSync(file, bytes);
-  return file;
-}
-
-const hostile = (name: string) => write(name, HOSTILE_FILES.find((h) => h.name === name)!.bytes());
+const { write, hostile } = tempFiles('deitjs-pth-limits-');
 
 function refusal(fn: () => unknown): CheckpointError {
   try {

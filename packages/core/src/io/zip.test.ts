@@ -1,24 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+
+import { describe, expect, it } from 'vitest';
 import { CheckpointError } from '../errors.js';
-import { HOSTILE_FILES } from './hostile-files.js';
 import { withCheckpointFile } from './open-file.js';
 import { readPth } from './pth.js';
 import { centralEntryAt, pthOf, storage12, tensorDictPickle, zipArchive } from './test-files.js';
 import { readZipDirectory } from './zip.js';
+import { tempFiles } from '../test/temp-files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'deitjs-zip-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function write(name: string, bytes: Uint8Array): string {
-  const file = join(dir, name);
-  writeFileSync(file, bytes);
-  return file;
-}
-
-const hostile = (name: string) => write(name, HOSTILE_FILES.find((h) => h.name === name)!.bytes());
+const { write, hostile } = tempFiles('deitjs-zip-');
 
 function refusal(file: string): CheckpointError {
   try {
