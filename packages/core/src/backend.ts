@@ -2,6 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { ConfigError } from './errors.js';
 import { COMPOSITE_WASM_KERNELS, registerWasmKernels, wasmKernelThreads } from './kernels/register.js';
+import { keepNodeErrorExit } from './node-exit.js';
 import { tf } from './tf.js';
 
 /** Backends deitjs can run on; `auto` picks the fastest that works here. */
@@ -95,7 +96,8 @@ export async function initBackend(choice: BackendChoice = parseBackendChoice(pro
     if (choice === 'tensorflow') throw new ConfigError('backend', `tensorflow is not available: ${attempts.map((a) => a.reason).join('; ')}`);
   }
   for (const name of choice === 'auto' ? (['wasm', 'cpu'] as const) : [choice as 'wasm' | 'cpu']) {
-    const a = await trySimple(name);
+    // Starting wasm instantiates Emscripten's module, whose process error listeners would take over the user's crashes.
+    const a = await (name === 'wasm' ? keepNodeErrorExit(() => trySimple(name)) : trySimple(name));
     attempts.push(a);
     if (a.ok) return done(false);
   }
