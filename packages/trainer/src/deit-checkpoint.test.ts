@@ -121,7 +121,7 @@ describe('deit checkpoint export', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(resumed.state.epoch).toBe(2);
     expect(resumed.state.batchInEpoch).toBe(0);
-    expect(resumed.took).toEqual(['model weights', `AdamW state of ${trainer.optimizer.state().size} parameters`, 'EMA weights', 'position (continuing at epoch 3)']);
+    expect(resumed.took).toEqual(['model weights', `AdamW state of ${trainer.optimizer.state().size} parameters`, 'EMA weights', 'position (continuing at epoch 2)']);
     expect(resumed.notes.some((n) => n.includes('schedule'))).toBe(false);
     expectSameStateDict(parts.student.stateDict(), s.stateDict());
     expectSameStateDict(parts.ema!.stateDict(), trainer.ema!.stateDict());
@@ -154,7 +154,7 @@ describe('deit checkpoint export', () => {
     expect(checkpoint.get('args')).toBeInstanceOf(PyNewObj);
     expect(((checkpoint.get('args') as PyNewObj).state as Map<string, unknown>).get('epochs')).toBe(300);
     expect(epoch).toBe(2);
-    expect(notes[0]).toMatch(/4 batches into epoch 4/);
+    expect(notes[0]).toMatch(/4 batches into epoch 3/);
     expect(notes.join(' ')).toMatch(/no EMA/);
     expect(checkpoint.get('model_ema')).not.toBe(checkpoint.get('model'));
     // The optimizer has taken no step yet: no per-parameter state, but every parameter is numbered.
@@ -183,8 +183,8 @@ describe('Trainer resume from a deit checkpoint', () => {
     const result = await resumed.run();
     expect(result.epochsCompleted).toBe(3);
     const log = lines.join('');
-    expect(log).toMatch(/resumed from .*checkpoint\.pth at epoch 3, batch 0/);
-    expect(log).toMatch(/deit checkpoint: took model weights, AdamW state of 4 parameters, EMA weights, position \(continuing at epoch 3\)/);
+    expect(log).toMatch(/resumed from .*checkpoint\.pth at epoch 2, batch 0/);
+    expect(log).toMatch(/deit checkpoint: took model weights, AdamW state of 4 parameters, EMA weights, position \(continuing at epoch 2\)/);
     expect(log).toMatch(/not carried over: the random generator state and the data order/);
     expect(log).toMatch(/cosine length \(t_initial\) 2 vs 3/);
     // One more epoch (6 updates) from the checkpoint's moments; the distillation head, without a teacher, has no gradient.
@@ -216,7 +216,7 @@ describe("resuming from deit's own training checkpoint (the fixture)", () => {
     const r = loadDeitCheckpoint(file, parts, config);
     expect(r.state.epoch).toBe(4);
     expect(r.state.update).toBe(28);
-    expect(r.took).toEqual(['model weights', 'AdamW state of 35 parameters', 'position (continuing at epoch 5)']);
+    expect(r.took).toEqual(['model weights', 'AdamW state of 35 parameters', 'position (continuing at epoch 4)']);
     expect(r.notes.join(' ')).toMatch(/cosine length \(t_initial\) 300 vs 10/);
     expect(r.notes).toContain("this run's AdamW settings are used; the checkpoint's differ in group 1 weight decay 0.05 vs 0.1");
     expectSameStateDict(model.stateDict(), (readPth(file) as Map<string, StateDict>).get('model')!);

@@ -115,7 +115,7 @@ export function deitCheckpoint(parts: CheckpointParts, state: TrainingState, opt
   const groups = paramGroups(parts.student.trainableVariables(), { weightDecay: config.weightDecay, ...(config.noDecay ? { skip: config.noDecay } : {}) });
   const epoch = state.epoch - 1;
   if (state.batchInEpoch > 0) {
-    notes.push(`the checkpoint is ${state.batchInEpoch} batches into epoch ${state.epoch + 1}: deit restarts that epoch from its first batch, so those batches are trained twice`);
+    notes.push(`the checkpoint is ${state.batchInEpoch} batches into epoch ${state.epoch}: deit restarts that epoch from its first batch, so those batches are trained twice`);
   }
   if (schedule.stepping === 'step') notes.push('this run set the learning rate per update; deit sets it per epoch from here on');
   // What timm's scheduler left in the optimizer after deit's `lr_scheduler.step(epoch)`.

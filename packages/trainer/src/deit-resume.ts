@@ -63,7 +63,7 @@ export function loadDeitCheckpoint(file: string, parts: CheckpointParts, config:
     throw new CheckpointError(file, `"epoch" is ${String(epochValue)}, not an epoch number`, 'epoch');
   }
   const epoch = typeof epochValue === 'number' ? epochValue + 1 : 0;
-  if (epochValue === undefined) notes.push('the checkpoint has no "epoch": the run starts at epoch 1 with these weights');
+  if (epochValue === undefined) notes.push('the checkpoint has no "epoch": the run starts at epoch 0 with these weights');
 
   const weightDecay = num(config.weightDecay) ?? 0.05;
   const noDecay = Array.isArray(config.noDecay) ? (config.noDecay as string[]) : undefined;
@@ -95,7 +95,7 @@ export function loadDeitCheckpoint(file: string, parts: CheckpointParts, config:
     parts.ema!.load(emaValues);
     if (root.has('model_ema')) took.push('EMA weights');
   }
-  if (epochValue !== undefined) took.push(`position (continuing at epoch ${epoch + 1})`);
+  if (epochValue !== undefined) took.push(`position (continuing at epoch ${epoch})`);
   scheduleNotes(root.get('lr_scheduler'), config, notes);
   if (optimizer instanceof Map) optimizerNotes(optimizer.get('param_groups'), groups.map((g) => g.weightDecay), config, notes);
   notes.push('not carried over: the random generator state and the data order, so the continued run is equivalent to deit\'s, not bit-identical');

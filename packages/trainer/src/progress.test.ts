@@ -24,13 +24,13 @@ describe('Progress', () => {
     p.step({ epoch: 0, batch: 2, loss: 1, lr: 1e-3, images: 32 });
     // second step: 1 s since the epoch start (two clock reads of 0.5 s), 64 images, 2 of 4 done → ETA 1 s
     expect(chunks).toHaveLength(2);
-    expect(chunks[1]).toMatch(/^\repoch 1\/3 \[=+\.+\] 2\/4 ETA 0:01 \| 64\.0 img\/s \| loss 1\.5000 \| lr 1\.00e-3/);
+    expect(chunks[1]).toMatch(/^\repoch 0 \(1\/3\) \[=+\.+\] 2\/4 ETA 0:01 \| 64\.0 img\/s \| loss 1\.5000 \| lr 1\.00e-3/);
     expect(chunks.join('')).not.toContain('\n');
     p.epochEnd({ epoch: 0, trainLoss: 1.5, eval: { top1: 50, top5: 90, loss: 1.2 }, best: true });
     expect(chunks.at(-2)).toBe('\n');
-    expect(chunks.at(-1)).toMatch(/^epoch 1\/3 done in .* \| train loss 1\.5000 \| eval loss 1\.2000 top-1 50\.00% top-5 90\.00% \(best\)\n$/);
+    expect(chunks.at(-1)).toMatch(/^epoch 0 \(1\/3\) done in .* \| train loss 1\.5000 \| eval loss 1\.2000 top-1 50\.00% top-5 90\.00% \(best\)\n$/);
     p.end({ epochs: 1, stopped: false, best: { metric: 'eval.top1', value: 50, epoch: 0 } });
-    expect(chunks.at(-1)).toMatch(/^finished after 1 epoch\(s\) in .*, 64 images .* best eval\.top1 50\.0000 at epoch 1\n$/);
+    expect(chunks.at(-1)).toMatch(/^finished after 1 epoch\(s\) in .*, 64 images .* best eval\.top1 50\.0000 at epoch 0\n$/);
   });
 
   it('cuts the bar line to the terminal width so \\r can rewrite it', () => {
@@ -38,7 +38,7 @@ describe('Progress', () => {
     const p = new Progress({ stream: { isTTY: true, columns: 40, write: (c: string) => chunks.push(c) }, now: clock() });
     p.epochStart(0, 1, 10);
     p.step({ epoch: 0, batch: 1, loss: 2, lr: 1e-3, images: 8 });
-    expect(chunks[0]).toBe('\repoch 1/1 [==......................] 1/');
+    expect(chunks[0]).toBe('\repoch 0 (1/1) [==......................');
     expect(chunks[0]!.length).toBe(1 + 39);
   });
 
@@ -48,7 +48,7 @@ describe('Progress', () => {
     p.epochStart(1, 3, 5, 0);
     for (let b = 1; b <= 5; b++) p.step({ epoch: 1, batch: b, loss: 1, lr: 2e-4, images: 8 });
     const lines = chunks.join('').split('\n').filter(Boolean);
-    expect(lines[0]).toBe('epoch 2/3: 5 batches');
+    expect(lines[0]).toBe('epoch 1 (2/3): 5 batches');
     expect(lines.slice(1).map((l) => l.match(/batch (\d)\/5/)![1])).toEqual(['2', '4', '5']);
     expect(chunks.join('')).not.toContain('\r');
   });

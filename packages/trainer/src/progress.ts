@@ -57,6 +57,11 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
+/** How the display names an epoch: its 0-based index, the number metrics, checkpoints and results hold, then its place in the run. */
+function epochLabel(epoch: number, epochs: number): string {
+  return `epoch ${epoch} (${epoch + 1}/${epochs})`;
+}
+
 /**
  * Training progress: on a TTY one line rewritten with `\r` (bar, ETA, images/s, running loss, LR);
  * otherwise a plain line every N updates; a line per epoch and a summary at the end.
@@ -94,7 +99,7 @@ export class Progress {
     this.images = 0;
     this.lossSum = 0;
     this.epochStartMs = this.now();
-    if (!this.tty) this.stream.write(`epoch ${epoch + 1}/${epochs}: ${batches} batches${startBatch > 0 ? `, resuming at batch ${startBatch}` : ''}\n`);
+    if (!this.tty) this.stream.write(`${epochLabel(epoch, epochs)}: ${batches} batches${startBatch > 0 ? `, resuming at batch ${startBatch}` : ''}\n`);
   }
 
   /** Reports one optimiser update. */
@@ -113,7 +118,7 @@ export class Progress {
       const width = 24;
       const filled = Math.min(width, Math.round((width * s.batch) / this.total));
       const bar = `${'='.repeat(filled)}${'.'.repeat(width - filled)}`;
-      const full = `epoch ${s.epoch + 1}/${this.epochs} [${bar}] ${s.batch}/${this.total} ETA ${formatDuration(eta)} | ${stats}`;
+      const full = `${epochLabel(s.epoch, this.epochs)} [${bar}] ${s.batch}/${this.total} ETA ${formatDuration(eta)} | ${stats}`;
       // A line longer than the terminal wraps, and \r can then only rewrite its last row.
       const cols = this.stream.columns;
       const line = cols !== undefined && cols > 1 ? full.slice(0, cols - 1) : full;
@@ -121,7 +126,7 @@ export class Progress {
       this.lastWidth = line.length;
       this.stream.write(`\r${line}${pad}`);
     } else if (this.updates % this.every === 0 || s.batch >= this.total) {
-      this.stream.write(`epoch ${s.epoch + 1}/${this.epochs} batch ${s.batch}/${this.total} | ${stats} | eta ${formatDuration(eta)}\n`);
+      this.stream.write(`${epochLabel(s.epoch, this.epochs)} batch ${s.batch}/${this.total} | ${stats} | eta ${formatDuration(eta)}\n`);
     }
   }
 
@@ -131,7 +136,7 @@ export class Progress {
     this.lastWidth = 0;
     const seconds = (this.now() - this.epochStartMs) / 1000;
     const ev = e.eval === undefined ? '' : ` | eval loss ${e.eval.loss.toFixed(4)} top-1 ${e.eval.top1.toFixed(2)}% top-5 ${e.eval.top5.toFixed(2)}%`;
-    this.stream.write(`epoch ${e.epoch + 1}/${this.epochs} done in ${formatDuration(seconds)} | train loss ${e.trainLoss.toFixed(4)}${ev}${e.best ? ' (best)' : ''}\n`);
+    this.stream.write(`${epochLabel(e.epoch, this.epochs)} done in ${formatDuration(seconds)} | train loss ${e.trainLoss.toFixed(4)}${ev}${e.best ? ' (best)' : ''}\n`);
   }
 
   /** Writes a one-off message on its own line(s), control characters escaped (it may quote a checkpoint's values or a path). */
@@ -141,10 +146,10 @@ export class Progress {
     this.stream.write(`${message.split('\n').map(escapeControl).join('\n')}\n`);
   }
 
-  /** Writes the run summary. */
+  /** Writes the run summary; the best epoch is printed as its 0-based index, as `summary.best.epoch` holds it. */
   end(summary: { epochs: number; stopped: boolean; best?: { metric: string; value: number; epoch: number } | null }): void {
     const seconds = (this.now() - this.runStartMs) / 1000;
-    const best = summary.best ? ` | best ${summary.best.metric} ${summary.best.value.toFixed(4)} at epoch ${summary.best.epoch + 1}` : '';
+    const best = summary.best ? ` | best ${summary.best.metric} ${summary.best.value.toFixed(4)} at epoch ${summary.best.epoch}` : '';
     this.note(
       `${summary.stopped ? 'stopped' : 'finished'} after ${summary.epochs} epoch(s) in ${formatDuration(seconds)}, ` +
         `${this.totalImages} images (${seconds > 0 ? (this.totalImages / seconds).toFixed(1) : '0'} img/s)${best}`,

@@ -50,4 +50,9 @@ export interface TrainerHooks {
   onStep?(info: StepInfo): void | Promise<void>;
   /** After every epoch (after its evaluation and checkpoints). */
   onEpochEnd?(record: EpochRecord): void | Promise<void>;
+  /**
+   * A warning about the run (a warmup as long as the run, a resume with another teacher); default: the progress
+   * display as a `warning: …` line, or `console.warn` when progress is off.
+   */
+  onWarning?(message: string): void;
 }

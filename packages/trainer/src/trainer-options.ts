@@ -4,6 +4,7 @@ import type { GradientEngine } from './gradient-engine.js';
 import { type LrStepping, LrSchedule, scaleLr } from './lr-schedule.js';
 import type { ProgressOptions } from './progress.js';
 import type { Student } from './student.js';
+import { TEACHER_FINGERPRINT_KEY } from './teacher-identity.js';
 import type { TeacherCache } from './teacher-outputs.js';
 import type { TrainerHooks } from './trainer-hooks.js';
 
@@ -142,8 +143,11 @@ export function lrScheduleOf(o: TrainerOptions, s: TrainerSettings): LrSchedule 
   });
 }
 
-/** The configuration a checkpoint records: every training setting with its default filled in, then `o.config`. */
-export function recordedConfig(o: TrainerOptions, s: TrainerSettings, schedule: LrSchedule): Record<string, unknown> {
+/**
+ * The configuration a checkpoint records: every training setting with its default filled in (and the teacher's
+ * weights fingerprint, when known, so a resume can tell another teacher), then `o.config`.
+ */
+export function recordedConfig(o: TrainerOptions, s: TrainerSettings, schedule: LrSchedule, teacherFingerprint?: string): Record<string, unknown> {
   return {
     epochs: o.epochs,
     seed: o.seed ?? 0,
@@ -160,6 +164,7 @@ export function recordedConfig(o: TrainerOptions, s: TrainerSettings, schedule: 
     clipGrad: o.clipGrad ?? null,
     emaDecay: o.emaDecay ?? null,
     distillation: o.teacherCache !== undefined ? 'cache' : o.teacher !== undefined ? o.teacher.name : null,
+    [TEACHER_FINGERPRINT_KEY]: o.teacherCache === undefined ? (teacherFingerprint ?? null) : null,
     ...(o.config ?? {}),
   };
 }

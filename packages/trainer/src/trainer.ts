@@ -15,7 +15,9 @@ import { resumeCheckpoint, resumeRun } from './resume.js';
 import { RunDirectory } from './run-directory.js';
 import { StopControl } from './stopping.js';
 import type { EpochRecord, StepInfo } from './trainer-hooks.js';
+import { teacherFingerprint } from './teacher-identity.js';
 import { type TrainerOptions, lrScheduleOf, recordedConfig, resolveOptions } from './trainer-options.js';
+import { warmupWarning } from './warmup-warning.js';
 
 /** What {@link Trainer.run} returns. */
 export interface RunResult {
@@ -25,7 +27,7 @@ export interface RunResult {
   stopped: boolean;
   /** The last evaluation, if any. */
   lastEval?: EvalMetrics;
-  /** The best evaluation so far. */
+  /** The best evaluation so far; `best.epoch` is 0-based, the number the progress display prints (`epoch 0 (1/N)`). */
   best: TrainingState['best'];
 }
 
@@ -49,6 +51,7 @@ export class Trainer {
   private readonly progress: Progress | undefined;
   private readonly runDir: RunDirectory;
   private readonly stopControl = new StopControl();
+  private readonly teacherFingerprint: string | undefined;
   private rng: Rng;
   private state: TrainingState;
 
@@ -65,6 +68,8 @@ export class Trainer {
     this.progress = options.progress === false ? undefined : new Progress(options.progress ?? {});
     this.runDir = new RunDirectory(options.runDir);
     this.rng = new Rng(options.seed ?? 0);
+    // Hashing the teacher's weights costs a pass over them: once per trainer.
+    this.teacherFingerprint = options.teacherCache === undefined ? teacherFingerprint(options.teacher) : undefined;
     this.state = {
       epoch: 0,
       batchInEpoch: 0,
@@ -77,7 +82,14 @@ export class Trainer {
   }
 
   private recordedConfig(): Record<string, unknown> {
-    return recordedConfig(this.o, { accumulation: this.accumulation, peakLr: this.peakLr }, this.schedule);
+    return recordedConfig(this.o, { accumulation: this.accumulation, peakLr: this.peakLr }, this.schedule, this.teacherFingerprint);
+  }
+
+  /** Sends a warning to the `onWarning` hook, else the progress display, else `console.warn`. */
+  private warn(message: string): void {
+    if (this.o.hooks?.onWarning !== undefined) this.o.hooks.onWarning(message);
+    else if (this.progress !== undefined) this.progress.note(`warning: ${message}`);
+    else console.warn(`@deitjs/trainer: warning: ${message}`);
   }
 
   /** Asks a running `run()` to stop at the next optimiser-update boundary; it then saves `checkpoint-last` and returns. */
@@ -94,12 +106,15 @@ export class Trainer {
   async run(): Promise<RunResult> {
     this.runDir.create();
     this.stopControl.reset();
+    const warmup = warmupWarning(this.schedule);
+    if (warmup !== undefined) this.warn(warmup);
     const resume = resumeCheckpoint(this.o.resume, this.runDir);
     if (resume !== undefined) {
       const resumed = resumeRun(resume, this.checkpointParts(), this.recordedConfig(), this.runDir);
       ({ state: this.state, rng: this.rng } = resumed);
-      this.progress?.note(`resumed from ${resume} at epoch ${this.state.epoch + 1}, batch ${this.state.batchInEpoch}`);
+      this.progress?.note(`resumed from ${resume} at epoch ${this.state.epoch}, batch ${this.state.batchInEpoch}`);
       for (const n of resumed.notes) this.progress?.note(n);
+      for (const w of resumed.warnings) this.warn(w);
     }
     const unlisten = this.o.handleSignals
       ? this.stopControl.listenForSigint(() => this.progress?.note('interrupt: stopping after the current update and saving checkpoint-last'))
