@@ -29,6 +29,9 @@ export {
   normalizationSalt,
 } from './teacher.js';
 export { type TfjsModelLike, type TfjsTeacherOptions, teacherFromTfjsModel, loadTfjsModel, readTfjsModelArtifacts } from './tfjs-model-teacher.js';
+export { tfjsArchitecture, tfjsWeights, tfjsModelFingerprint } from './tfjs-model-fingerprint.js';
+// Node only (file system): keep out of a browser entry.
+export { FILE_SCHEME, MODEL_JSON, WEIGHTS_BIN, nodeFileIo, registerNodeFileIo } from './node/file-io.js';
 export {
   type FixedViewDataset,
   type TeacherCacheOptions,

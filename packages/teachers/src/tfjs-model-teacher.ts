@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { CheckpointError, ConfigError, IMAGENET_NORMALIZATION, ShapeError, tf } from '@deitjs/core';
-import { hashNamedTensors } from './fingerprint.js';
+import { CheckpointError, IMAGENET_NORMALIZATION, ShapeError, tf } from '@deitjs/core';
 import { withoutGradient } from './no-gradient.js';
 import { type FingerprintedTeacher, type TeacherIoOptions, normalizationSalt, renormalize } from './teacher.js';
+import { tfjsModelFingerprint } from './tfjs-model-fingerprint.js';
 
 /** What a TF.js `LayersModel` or `GraphModel` offers that a teacher needs (both have `predict`). */
 export interface TfjsModelLike {
@@ -89,20 +89,6 @@ export async function loadTfjsModel(modelJson: string): Promise<TfjsModelLike> {
   }
 }
 
-function modelWeights(model: TfjsModelLike): Array<[string, tf.Tensor]> {
-  const layers = model as unknown as { weights?: unknown };
-  if (Array.isArray(layers.weights)) {
-    return (layers.weights as Array<{ name: string; read(): tf.Tensor }>).map((w) => [w.name, w.read()]);
-  }
-  // A GraphModel's weights map each node name to a list of tensors.
-  if (layers.weights && typeof layers.weights === 'object') {
-    return Object.entries(layers.weights as Record<string, tf.Tensor | tf.Tensor[]>).flatMap(([k, v]) =>
-      Array.isArray(v) ? v.map((t, i): [string, tf.Tensor] => [`${k}:${i}`, t]) : [[k, v] as [string, tf.Tensor]],
-    );
-  }
-  return [];
-}
-
 /**
  * A TF.js `LayersModel` or `GraphModel` (or the path of its `model.json`) as a teacher: the student's NHWC
  * batch is re-normalised if needed, passed through `predict` without recording gradients, and its single
@@ -132,11 +118,9 @@ export async function teacherFromTfjsModel(model: TfjsModelLike | string, option
       if (images.rank !== 4) throw new ShapeError('images', `expected NHWC [batch, H, W, C], got [${images.shape.join(',')}]`);
       return tf.tidy(() => withoutGradient((x) => forward(x as tf.Tensor4D), images));
     },
-    fingerprint: () => {
-      const w = modelWeights(m);
-      if (w.length === 0) throw new ConfigError('teacher', `${name}: the model exposes no weights to fingerprint`);
-      return hashNamedTensors(w, normalizationSalt(from, to));
-    },
+    // Architecture and weights (not TF.js's per-load variable names), and every option that changes the outputs.
+    fingerprint: () =>
+      tfjsModelFingerprint(m, name, `${normalizationSalt(from, to)}|outputs ${options.outputs ?? 'logits'}|layout ${options.inputLayout ?? 'NHWC'}`),
   };
 }
 
