@@ -12,6 +12,15 @@ export function mainEntry(): Options {
 }
 
 /**
+ * A package's browser entry (`src/browser.ts` → `dist/browser.js`, ESM + declarations): what the package's
+ * `exports` give every environment but Node (see ARCHITECTURE.md, "Node and browser"). It must import no Node
+ * built-in; `scripts/check-browser-bundles.mjs` bundles it for the browser to prove that.
+ */
+export function browserEntry(): Options {
+  return { entry: { browser: 'src/browser.ts' }, format: ['esm'], dts: true, sourcemap: true, platform: 'browser' };
+}
+
+/**
  * A worker thread's entry (ESM only). With `coreFromSource`, what the worker takes from `@deitjs/core` is bundled
  * from core's side-effect-free sources, which keeps TensorFlow.js (and its start-up time and memory) out of the worker.
  */

@@ -1,4 +1,11 @@
 import { defineConfig } from 'tsup';
+import { browserEntry } from '../../tsup.shared.ts';
+
+// tfjs-core's gradient and chained-op registrations (imported by src/tf.ts) are ES modules inside a CommonJS
+// package: Node cannot load them by path, so the Node build bundles them (they fill tfjs's process-wide registries,
+// as the @tensorflow/tfjs union's own Node build does). The browser build leaves them to the app's bundler, which
+// resolves them beside tfjs-core's ES entry (one copy of tfjs-core in the page).
+const TFJS_CORE_REGISTRATIONS = /^@tensorflow\/tfjs-core\/dist\//;
 
 export default defineConfig([
   {
@@ -6,7 +13,9 @@ export default defineConfig([
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
+    noExternal: [TFJS_CORE_REGISTRATIONS],
   },
+  browserEntry(),
   {
     // `@deitjs/core/test`: the vitest helpers. Its import of the main entry stays an import of the published
     // `@deitjs/core`, so tests and the code under test share one backend and one kernel registry. ESM only:
