@@ -26,7 +26,12 @@ function batchOf(seed: number, batch: number, size: number, classes: number, sof
 }
 
 function tfjsLoss(spec: Required<Pick<TrainingLossSpec, 'base'>> & TrainingLossSpec) {
-  const base = spec.base === 'soft-target' ? baseCriterion({ mixup: true }) : baseCriterion({ mixup: false, smoothing: spec.base === 'label-smoothing' ? (spec.smoothing ?? 0.1) : 0 });
+  const base =
+    spec.base === 'bce'
+      ? baseCriterion({ bceLoss: true })
+      : spec.base === 'soft-target'
+        ? baseCriterion({ mixup: true })
+        : baseCriterion({ mixup: false, smoothing: spec.base === 'label-smoothing' ? (spec.smoothing ?? 0.1) : 0 });
   return distillationLoss({ base, type: spec.type ?? 'none', ...(spec.alpha !== undefined ? { alpha: spec.alpha } : {}), ...(spec.tau !== undefined ? { tau: spec.tau } : {}) });
 }
 
@@ -76,6 +81,10 @@ describe('OrtTrainingEngine: one training step on ONNX Runtime equals the tfjs e
     { label: 'hard, label smoothing', spec: { base: 'label-smoothing', type: 'hard' }, soft: false },
     { label: 'hard, mixup targets', spec: { base: 'soft-target', type: 'hard' }, soft: true },
     { label: 'none, plain cross-entropy', spec: { base: 'cross-entropy', type: 'none' }, soft: false },
+    { label: 'none, BCE on labels', spec: { base: 'bce', type: 'none' }, soft: false },
+    // Mixed, smoothed targets: every entry is > 0, so deit's binarisation makes them all 1.
+    { label: 'hard, BCE on binarised mixup targets', spec: { base: 'bce', type: 'hard' }, soft: true },
+    { label: 'soft (τ 2), BCE on labels', spec: { base: 'bce', type: 'soft', tau: 2 }, soft: false },
   ];
   it('draws the drop-path factors from the generator as the tfjs model does (some samples dropped here)', async () => {
     const engine = await OrtTrainingEngine.create(micro, { base: 'label-smoothing' }, { intraOpThreads: 1 });

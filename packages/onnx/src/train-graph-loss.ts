@@ -3,12 +3,12 @@
 import { ConfigError } from '@deitjs/core';
 import type { GraphBuilder } from './graph.js';
 
-/** deit's base criterion as the ONNX engine computes it (BCE is not supported by the training graph yet). */
-export type TrainingBaseLoss = 'cross-entropy' | 'label-smoothing' | 'soft-target';
+/** deit's base criterion as the ONNX engine computes it (`bce`: deit's `--bce-loss`, BCEWithLogits on binarised targets). */
+export type TrainingBaseLoss = 'cross-entropy' | 'label-smoothing' | 'soft-target' | 'bce';
 
 /** The loss of a training graph: what `distillationLoss({ base: baseCriterion(…), type, alpha, tau, reduction })` computes. */
 export interface TrainingLossSpec {
-  /** The base criterion on the class head: plain CE, timm's LabelSmoothingCrossEntropy, or SoftTargetCrossEntropy (mixup). */
+  /** The base criterion on the class head: plain CE, timm's LabelSmoothingCrossEntropy, SoftTargetCrossEntropy (mixup) or BCE. */
   base: TrainingBaseLoss;
   /** Label smoothing ε of `'label-smoothing'` (default 0.1). */
   smoothing?: number;
@@ -28,7 +28,7 @@ export type ResolvedLossSpec = Required<TrainingLossSpec>;
 /** Fills the defaults and checks the ranges (ConfigError naming the option). */
 export function resolveLossSpec(spec: TrainingLossSpec): ResolvedLossSpec {
   const r: ResolvedLossSpec = { smoothing: 0.1, type: 'none', alpha: 0.5, tau: 1, reduction: 'numel', ...spec };
-  if (!['cross-entropy', 'label-smoothing', 'soft-target'].includes(r.base)) throw new ConfigError('loss.base', `unsupported base loss "${r.base}" for the onnx engine`);
+  if (!['cross-entropy', 'label-smoothing', 'soft-target', 'bce'].includes(r.base)) throw new ConfigError('loss.base', `unsupported base loss "${r.base}" for the onnx engine`);
   if (!['none', 'soft', 'hard'].includes(r.type)) throw new ConfigError('loss.type', `unknown distillation type "${r.type}"`);
   if (!(r.smoothing >= 0 && r.smoothing < 1)) throw new ConfigError('loss.smoothing', `must be in [0, 1), got ${r.smoothing}`);
   if (!(r.alpha >= 0 && r.alpha <= 1)) throw new ConfigError('loss.alpha', `must be in [0, 1], got ${r.alpha}`);
@@ -49,7 +49,8 @@ export interface LossNodes {
 
 /**
  * Builds the loss from `cls` (and `dist`) logits `[B, K]`, `targets` `[B, K]` (per-class: one-hot, smoothed or mixed,
- * as {@link targetMatrix} makes them, so every base loss is `−mean_b Σ_c t·log softmax`) and `teacher` logits.
+ * as {@link targetMatrix} makes them, so every cross-entropy base loss is `−mean_b Σ_c t·log softmax`; binarised for
+ * `bce`) and `teacher` logits.
  */
 export function lossNodes(g: GraphBuilder, spec: ResolvedLossSpec, classes: number, cls: string, dist: string | undefined, targets: string, teacher: string | undefined): LossNodes {
   const s = 'loss';
@@ -64,7 +65,17 @@ export function lossNodes(g: GraphBuilder, spec: ResolvedLossSpec, classes: numb
     const grad = meanOverBatch(g.op('Sub', [g.op('Mul', [g.op('Exp', [lp], {}, s), rowSum(t)], {}, s), t], {}, s));
     return { value, grad };
   };
-  const base = ce(cls, targets);
+  // BCEWithLogits, mean over B·K: softplus(x) − x·t = max(x,0) − x·t + log(1 + e^−|x|) (the stable form of
+  // @deitjs/losses); its gradient is exactly (σ(x) − t)/(B·K).
+  const bce = (logits: string, t: string) => {
+    const n = g.op('Mul', [batch, g.scalar(classes)], {}, s);
+    const soft = g.op('Softplus', [g.op('Neg', [g.op('Abs', [logits], {}, s)], {}, s)], {}, s);
+    const elem = g.op('Add', [g.op('Sub', [g.op('Relu', [logits], {}, s), g.op('Mul', [logits, t], {}, s)], {}, s), soft], {}, s);
+    const value = g.op('Div', [sumAll(elem), n], {}, s);
+    const grad = g.op('Div', [g.op('Sub', [g.op('Sigmoid', [logits], {}, s), t], {}, s), n], {}, s);
+    return { value, grad };
+  };
+  const base = spec.base === 'bce' ? bce(cls, targets) : ce(cls, targets);
   if (spec.type === 'none') return { total: base.value, base: base.value, dCls: base.grad };
   if (dist === undefined || teacher === undefined) throw new ConfigError('loss.type', `distillation type "${spec.type}" needs a distilled model and teacher logits`);
   const { alpha, tau } = spec;
@@ -97,7 +108,8 @@ export function lossNodes(g: GraphBuilder, spec: ResolvedLossSpec, classes: numb
 
 /**
  * The per-class target matrix `[B, K]` the graph takes: int labels one-hot, per-class targets as they are; with
- * `'label-smoothing'` then `(1 − ε)·t + ε/K` (timm's LabelSmoothingCrossEntropy, the same loss in closed form).
+ * `'label-smoothing'` then `(1 − ε)·t + ε/K` (timm's LabelSmoothingCrossEntropy, the same loss in closed form); with
+ * `'bce'` per-class targets become `t > 0 ? 1 : 0` (deit engine.py's binarisation, @deitjs/losses' default threshold).
  */
 export function targetMatrix(spec: ResolvedLossSpec, targets: Int32Array | Float32Array, batch: number, classes: number, isLabels: boolean): Float32Array {
   const out = new Float32Array(batch * classes);
@@ -107,6 +119,8 @@ export function targetMatrix(spec: ResolvedLossSpec, targets: Int32Array | Float
       if (!(Number.isInteger(y) && y >= 0 && y < classes)) throw new ConfigError('targets', `label ${y} of sample ${b} is not in [0, ${classes})`);
       out[b * classes + y] = 1;
     }
+  } else if (spec.base === 'bce') {
+    for (let i = 0; i < out.length; i++) out[i] = targets[i]! > 0 ? 1 : 0;
   } else {
     out.set(targets);
   }
@@ -123,7 +137,7 @@ export interface DeitLossOptions {
   mixup: boolean;
   /** Label smoothing ε. */
   smoothing: number;
-  /** `--bce-loss` (not supported by the training graph: a ConfigError). */
+  /** `--bce-loss`: BCE on binarised targets (takes precedence over mixup and smoothing, as in main.py). */
   bceLoss?: boolean;
   /** Distillation type. */
   type: 'none' | 'soft' | 'hard';
@@ -135,8 +149,7 @@ export interface DeitLossOptions {
 
 /** The training graph's loss for deit's options, picking the base criterion as `baseCriterion` does. */
 export function trainingLossSpec(o: DeitLossOptions): TrainingLossSpec {
-  if (o.bceLoss) throw new ConfigError('bceLoss', 'the onnx training engine does not compute the binary cross-entropy loss yet: use the tfjs engine');
-  const base: TrainingBaseLoss = o.mixup ? 'soft-target' : o.smoothing > 0 ? 'label-smoothing' : 'cross-entropy';
+  const base: TrainingBaseLoss = o.bceLoss ? 'bce' : o.mixup ? 'soft-target' : o.smoothing > 0 ? 'label-smoothing' : 'cross-entropy';
   return {
     base,
     smoothing: o.smoothing,
