@@ -39,6 +39,8 @@ describe('deit-train', () => {
     expect(io.err()).toContain('backend: wasm');
     expect(code).toBe(0);
     expect(io.out()).toMatch(/^done: resnet_mnist, 1 epochs in \d+ s/);
+    // One epoch with the default 5 warmup epochs never reaches the peak learning rate: a warning says so.
+    expect(io.err()).toMatch(/^warning: warmupEpochs 5 covers all 1 epoch\(s\) of the run/m);
     for (const f of ['run.json', 'model.safetensors', 'metrics.jsonl', 'checkpoint-last.safetensors', 'report.html']) expect(existsSync(join(out, f))).toBe(true);
     const info = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
     expect(info).toMatchObject({ format: 'deitjs-run/1', kind: 'teacher', model: 'resnet_mnist', numClasses: 10, imgSize: 32, distilled: false });
@@ -58,10 +60,11 @@ describe('deit-train', () => {
     const out = join(dir, 'student');
     const before = tf.memory().numTensors;
     const code = await main(
-      [...tiny, '--model', 'deit_micro_distilled_patch4_32', '--distillation-type', 'hard', '--teacher-run', join(dir, 'teacher'), '--output', out],
+      [...tiny, '--model', 'deit_micro_distilled_patch4_32', '--distillation-type', 'hard', '--teacher-run', join(dir, 'teacher'), '--warmup-epochs', '0', '--output', out],
       io,
     );
     expect(io.err()).not.toContain('internal error');
+    expect(io.err()).not.toContain('warning: warmupEpochs');
     expect(code).toBe(0);
     expect(io.out()).toMatch(/top-1 [\d.]+ % \(cls [\d.]+ %, dist [\d.]+ %\)/);
     const info = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));

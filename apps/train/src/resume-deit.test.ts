@@ -22,9 +22,12 @@ describe('deit-train --resume checkpoint.pth (deit main.py)', () => {
     const flags = ['--model', 'deit_micro_distilled_patch4_32', '--distillation-type', 'none', '--aa', 'none', '--reprob', '0', '--mixup', '0', '--cutmix', '0'];
     const code = await main([...args, ...flags, '--epochs', '5', '--resume', pth, '--output', out], io);
     expect(code, err).toBe(0);
-    // The fixture was saved after epoch 3 (0-based): the run continues with epoch 5 of 5.
-    expect(err).toMatch(/resumed from .*checkpoint\.pth at epoch 5, batch 0/);
-    expect(err).toMatch(/deit checkpoint: took model weights, AdamW state of 35 parameters, position \(continuing at epoch 5\)/);
+    // The fixture was saved after epoch 3 (0-based): the run continues with epoch 4, the last of 5, the number metrics.jsonl holds.
+    expect(err).toMatch(/resumed from .*checkpoint\.pth at epoch 4, batch 0/);
+    expect(err).toMatch(/deit checkpoint: took model weights, AdamW state of 35 parameters, position \(continuing at epoch 4\)/);
+    expect(err).toMatch(/^epoch 4 \(5\/5\) done in /m);
+    // The default 5 warmup epochs cover this 5-epoch run: deit-train says so.
+    expect(err).toMatch(/^warning: warmupEpochs 5 covers all 5 epoch\(s\) of the run: every update is in the linear warmup/m);
     expect(err).toMatch(/cosine length \(t_initial\) 300 vs 5/);
     expect(err).toMatch(/not carried over: the random generator state and the data order/);
     const metrics = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { epoch: number });
