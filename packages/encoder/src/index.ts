@@ -1,11 +1,2 @@
-export type { ForwardOptions } from './options.js';
-export { Linear, type LinearConfig } from './linear.js';
-export { LayerNorm, type LayerNormConfig } from './layer-norm.js';
-export { gelu } from './gelu.js';
-export { Mlp, type MlpConfig } from './mlp.js';
-export { Attention, type AttentionConfig } from './attention.js';
-export { dropPath, dropPathMask } from './drop-path.js';
-export { residualAdd, residualDropPath } from './residual.js';
-export { Block, type BlockConfig } from './block.js';
-export { TransformerEncoder, type TransformerEncoderConfig, dropPathSchedule } from './transformer-encoder.js';
-export { checkGradients, type GradCheckOptions, type GradCheckResult } from './grad-check.js';
+// The Node entry of @deitjs/encoder: the same exports as the browser entry (the package needs nothing of Node's).
+export * from './browser.js';

@@ -1,16 +1,2 @@
-export type { Targets } from './checks.js';
-export { crossEntropy } from './cross-entropy.js';
-export { labelSmoothingCrossEntropy } from './label-smoothing-cross-entropy.js';
-export { softTargetCrossEntropy } from './soft-target-cross-entropy.js';
-export { binaryCrossEntropy, type BinaryCrossEntropyOptions } from './binary-cross-entropy.js';
-export { softDistillation, type SoftDistillationOptions, type KlReduction } from './soft-distillation.js';
-export { hardDistillation } from './hard-distillation.js';
-export { stopGradient } from './stop-gradient.js';
-export { baseCriterion, type BaseLoss, type BaseCriterionOptions } from './base-criterion.js';
-export {
-  distillationLoss,
-  toLossFn,
-  type DistillationType,
-  type DistillationLossConfig,
-  type DistillationLossResult,
-} from './distillation-loss.js';
+// The Node entry of @deitjs/losses: the same exports as the browser entry (the package needs nothing of Node's).
+export * from './browser.js';

@@ -1,3 +1,2 @@
-export { PatchEmbed, type PatchEmbedConfig, toPair } from './patch-embed.js';
-export { TOKEN_INIT_STD, initTokenEmbedding, embedTokens } from './prefix-tokens.js';
-export { type PosEmbedResampleMode, type ResamplePosEmbedOptions, bicubicWeights, resamplePosEmbed } from './resample-pos-embed.js';
+// The Node entry of @deitjs/tokens: the same exports as the browser entry (the package needs nothing of Node's).
+export * from './browser.js';
