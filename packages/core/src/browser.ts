@@ -68,6 +68,8 @@ export {
   parseSafetensorsHeaderBytes,
   safetensorsBytes,
 } from './io/safetensors-bytes.js';
-export { type WeightsSource, type LoadWeightsOptions, loadWeights } from './io/load-weights.js';
+export { type SafetensorsSource, type LoadSafetensorsOptions, loadSafetensors } from './io/load-safetensors.js';
 export { type PickleDumpOptions, pickleDumps } from './io/pickle-writer.js';
 export { type Sha256, createSha256 } from './sha256.js';
+// Same-named stand-ins for Node's file functions (see io/node-file-stubs.ts); Node's entry exports the real ones.
+export { loadStateDictFile, readCheckpoint, readSafetensors, writeSafetensors, writeFileAtomic } from './io/node-file-stubs.js';

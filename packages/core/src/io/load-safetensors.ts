@@ -4,11 +4,11 @@ import { CheckpointError } from '../errors.js';
 import type { StateDict } from '../tensor-data.js';
 import { type ParseSafetensorsOptions, parseSafetensors } from './safetensors-bytes.js';
 
-/** Where {@link loadWeights} reads safetensors from: bytes, a Blob (or File), a URL, or a URL/path string. */
-export type WeightsSource = ArrayBuffer | ArrayBufferView | Blob | URL | string;
+/** Where {@link loadSafetensors} reads safetensors from: bytes, a Blob (or File), a URL, or a URL/path string. */
+export type SafetensorsSource = ArrayBuffer | ArrayBufferView | Blob | URL | string;
 
-/** Options of {@link loadWeights}. */
-export interface LoadWeightsOptions extends Omit<ParseSafetensorsOptions, 'source'> {
+/** Options of {@link loadSafetensors}. */
+export interface LoadSafetensorsOptions extends Omit<ParseSafetensorsOptions, 'source'> {
   /** Refuse a source larger than this many bytes (default 2 GiB, the most a browser's ArrayBuffer reliably holds). */
   maxBytes?: number;
   /** Called as bytes arrive from a URL: bytes so far and the total when the server states it. */
@@ -26,13 +26,13 @@ const DEFAULT_MAX_BYTES = 2 ** 31;
  * (`http(s):`, `blob:`, `data:`, and in Node `file:`; a string is resolved against the page's address in a browser
  * and read as a file path in Node when it is not a URL). Every failure is a CheckpointError naming the source.
  */
-export async function loadWeights(source: WeightsSource, options: LoadWeightsOptions = {}): Promise<StateDict> {
+export async function loadSafetensors(source: SafetensorsSource, options: LoadSafetensorsOptions = {}): Promise<StateDict> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const { bytes, name } = await fetchBytes(source, options, maxBytes);
   return parseSafetensors(bytes, { source: name, names: options.names });
 }
 
-async function fetchBytes(source: WeightsSource, options: LoadWeightsOptions, maxBytes: number): Promise<{ bytes: Uint8Array | ArrayBuffer; name: string }> {
+async function fetchBytes(source: SafetensorsSource, options: LoadSafetensorsOptions, maxBytes: number): Promise<{ bytes: Uint8Array | ArrayBuffer; name: string }> {
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
     return { bytes: source instanceof ArrayBuffer ? source : new Uint8Array(source.buffer, source.byteOffset, source.byteLength), name: 'safetensors bytes' };
   }
@@ -85,7 +85,7 @@ async function readLocal(path: string | URL, maxBytes: number): Promise<Uint8Arr
   }
 }
 
-async function download(href: string, options: LoadWeightsOptions, maxBytes: number): Promise<Uint8Array> {
+async function download(href: string, options: LoadSafetensorsOptions, maxBytes: number): Promise<Uint8Array> {
   const doFetch = options.fetch ?? globalThis.fetch;
   let res: Response;
   try {

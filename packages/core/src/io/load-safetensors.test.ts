@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointError } from '../errors.js';
 import type { StateDict } from '../tensor-data.js';
 import { tempFiles } from '../test/temp-files.js';
-import { loadWeights } from './load-weights.js';
+import { loadSafetensors } from './load-safetensors.js';
 import { parseSafetensors, parseSafetensorsHeaderBytes, safetensorsBytes } from './safetensors-bytes.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 
@@ -69,7 +69,7 @@ describe('safetensors bytes', () => {
   });
 });
 
-describe('loadWeights', () => {
+describe('loadSafetensors', () => {
   let server: Server;
   let base: string;
   const bytes = safetensorsBytes(tensors);
@@ -99,28 +99,28 @@ describe('loadWeights', () => {
   };
 
   it('reads an ArrayBuffer, a typed-array view and a Blob', async () => {
-    expectSame(await loadWeights(bytes.slice().buffer));
+    expectSame(await loadSafetensors(bytes.slice().buffer));
     const padded = new Uint8Array(bytes.byteLength + 16);
     padded.set(bytes, 16);
-    expectSame(await loadWeights(padded.subarray(16)));
-    expectSame(await loadWeights(new Blob([bytes])));
+    expectSame(await loadSafetensors(padded.subarray(16)));
+    expectSame(await loadSafetensors(new Blob([bytes])));
   });
 
   it('fetches a URL (URL object or string) with progress, and refuses 404, truncation and oversize', async () => {
     const seen: Array<[number, number | undefined]> = [];
-    expectSame(await loadWeights(new URL(`${base}/w.safetensors`), { onProgress: (n, total) => seen.push([n, total]) }));
+    expectSame(await loadSafetensors(new URL(`${base}/w.safetensors`), { onProgress: (n, total) => seen.push([n, total]) }));
     expect(seen.at(-1)).toEqual([bytes.byteLength, bytes.byteLength]);
-    expectSame(await loadWeights(`${base}/w.safetensors`));
-    await expect(loadWeights(`${base}/missing.safetensors`)).rejects.toThrow(/HTTP 404/);
-    await expect(loadWeights(`${base}/short.safetensors`)).rejects.toBeInstanceOf(CheckpointError);
-    await expect(loadWeights(`${base}/w.safetensors`, { maxBytes: 100 })).rejects.toThrow(/100-byte limit/);
+    expectSame(await loadSafetensors(`${base}/w.safetensors`));
+    await expect(loadSafetensors(`${base}/missing.safetensors`)).rejects.toThrow(/HTTP 404/);
+    await expect(loadSafetensors(`${base}/short.safetensors`)).rejects.toBeInstanceOf(CheckpointError);
+    await expect(loadSafetensors(`${base}/w.safetensors`, { maxBytes: 100 })).rejects.toThrow(/100-byte limit/);
   });
 
   it('reads a local path or file: URL in Node, and names a missing file', async () => {
     const file = files.write('local.safetensors', bytes);
-    expectSame(await loadWeights(file));
-    expectSame(await loadWeights(pathToFileURL(file)));
+    expectSame(await loadSafetensors(file));
+    expectSame(await loadSafetensors(pathToFileURL(file)));
     expect(readSafetensors(file).size).toBe(3);
-    await expect(loadWeights(join(dirname(file), 'nope.safetensors'))).rejects.toThrow(/nope\.safetensors.*cannot be read/);
+    await expect(loadSafetensors(join(dirname(file), 'nope.safetensors'))).rejects.toThrow(/nope\.safetensors.*cannot be read/);
   });
 });
