@@ -39,6 +39,6 @@ export function teacherChangeWarning(saved: Record<string, unknown>, current: Re
   if (typeof was !== 'string' || typeof now !== 'string' || was === now) return undefined;
   return (
     `resuming with another teacher: the checkpoint was distilled from ${name(saved)} (weights fingerprint ${short(was)}…), ` +
-    `this run's teacher ${name(current)} has fingerprint ${short(now)}…; the distillation targets change from here on`
+    `this run's teacher ${name(current)} has fingerprint ${short(now)}… (other weights, input mapping or engine); the distillation targets change from here on`
   );
 }
