@@ -4,24 +4,11 @@
 // workspace in dependency order first (a build per package here would race when changesets publishes in parallel).
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { entryFiles } from './package-entries.mjs';
 
 const dir = process.cwd();
 const root = join(import.meta.dirname, '..');
 const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-
-/** Every file path named by `main`, `module`, `types` and `exports` (conditions at any depth; no patterns). */
-function entryFiles(manifest) {
-  const out = new Set();
-  const visit = (value) => {
-    if (typeof value === 'string') {
-      if (value.startsWith('./') && !value.includes('*') && value !== './package.json') out.add(value);
-    } else if (value && typeof value === 'object') {
-      for (const inner of Object.values(value)) visit(inner);
-    }
-  };
-  visit([manifest.main, manifest.module, manifest.types, manifest.exports].filter(Boolean).map((v) => (typeof v === 'string' && !v.startsWith('./') ? `./${v}` : v)));
-  return [...out];
-}
 
 /** The newest modification time among the files under `folder` (tests aside: they are not built), with the file. */
 function newest(folder) {
