@@ -70,7 +70,7 @@ export const deitCheckpointFormat: ExportFormat = {
         io.stdout.write(`${JSON.stringify({ output, format: 'deit-checkpoint', model: run.model, epoch, resumesAtEpoch: epoch + 1, notes, torchrun: command })}\n`);
         return 0;
       }
-      io.stdout.write(`wrote ${output}: deit main.py checkpoint of ${run.model} after epoch ${epoch + 1}; main.py --resume continues with epoch ${epoch + 2}\n`);
+      io.stdout.write(`wrote ${output}: deit main.py checkpoint of ${run.model} after epoch ${epoch}; main.py --resume continues with epoch ${epoch + 1} (0-based, as main.py's log and the run's metrics.jsonl count)\n`);
       for (const n of notes) io.stdout.write(`note: ${n}\n`);
       io.stdout.write(`continue with (N GPUs; the schedule travels in the checkpoint, the loop length is --epochs):\n  ${command}\n`);
       return 0;
