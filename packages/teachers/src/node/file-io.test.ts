@@ -77,6 +77,24 @@ describe('Node file IO for TF.js models (no tfjs-node), cpu', () => {
     for (const m of [net, other, back]) m.dispose();
   });
 
+  it("a relative file:// URL is relative to the working directory, as tfjs-node's", async () => {
+    registerNodeFileIo();
+    const cwd = process.cwd();
+    const dir = tempDir();
+    const net = smallNet(9);
+    try {
+      process.chdir(dir);
+      await net.save('file://teachers/small-cnn');
+      const back = await tfl.loadLayersModel('file://teachers/small-cnn/model.json');
+      expect(back.weights.map((v) => v.shape)).toEqual(net.weights.map((v) => v.shape));
+      back.dispose();
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(readdirSync(join(dir, 'teachers', 'small-cnn')).sort()).toEqual([MODEL_JSON, WEIGHTS_BIN]);
+    net.dispose();
+  });
+
   it('a handler for a plain path works without the router too', async () => {
     const net = smallNet(5);
     const dir = tempDir();
