@@ -1,35 +1,7 @@
-export { BatchNorm2d, BN_EPS, BN_MOMENTUM } from './batch-norm.js';
-export { Conv2d, type Conv2dOptions } from './conv2d.js';
-export { ConvNormAct, convBnAct } from './conv-norm-act.js';
-export { type GroupedConvStrategy, type GroupedConv2dOptions, groupedConv2d, padSpatial } from './grouped-conv.js';
-export { SqueezeExcite, PointwiseLinear } from './squeeze-excite.js';
-export { FcClassifier, type FcClassifierInit } from './fc-classifier.js';
-export { ConvNet, type ConvNetOutputs, type FeatureTap } from './convnet.js';
-export { ResNet, type ResNetConfig, type ConvNetOptions } from './resnet.js';
-export { RegNet, type RegNetOptions } from './regnet.js';
-export { type RegNetParams, type RegNetStage, REGNETY_PARAMS, generateRegNetStages } from './regnet-config.js';
-export { type CheckpointNaming, detectNaming, torchvisionRegNetKeyToTimm, toTimmNames } from './checkpoint-names.js';
-export {
-  type LoadConvNetWeightsOptions,
-  type LoadConvNetWeightsResult,
-  checkpointNumClasses,
-  loadConvNetWeights,
-  readConvNetCheckpoint,
-} from './load-weights.js';
-export { type TeacherArchitecture, type CreateConvNetOptions, listTeachers, teacherArchitecture, createConvNet } from './registry.js';
-export { type PretrainedCfg, type PretrainedCfgFields, type Interpolation, makePretrainedCfg, copyPretrainedCfg } from './pretrained-cfg.js';
-export {
-  type TeacherIoOptions,
-  type FingerprintedTeacher,
-  type CreateTeacherOptions,
-  ConvNetTeacher,
-  createTeacher,
-  teacherFromClassifier,
-  renormalize,
-  normalizationSalt,
-} from './teacher.js';
+// The Node entry of @deitjs/teachers: the browser entry's exports, plus what reads files (model.json paths, the
+// file:// IO handler, the teacher-output cache). Node-only code is exported from here only (ARCHITECTURE.md).
+export * from './browser.js';
 export { type TfjsModelLike, type TfjsTeacherOptions, teacherFromTfjsModel, loadTfjsModel, readTfjsModelArtifacts } from './tfjs-model-teacher.js';
-export { tfjsArchitecture, tfjsWeights, tfjsModelFingerprint } from './tfjs-model-fingerprint.js';
 // Node only (file system): keep out of a browser entry.
 export { FILE_SCHEME, MODEL_JSON, WEIGHTS_BIN, nodeFileIo, registerNodeFileIo } from './node/file-io.js';
 export {
@@ -42,5 +14,3 @@ export {
   buildTeacherCache,
   loadOrBuildTeacherCache,
 } from './teacher-cache.js';
-export { hashNamedTensors } from './fingerprint.js';
-export { withoutGradient } from './no-gradient.js';
