@@ -3,6 +3,9 @@ import { type ConvNet, type CreateConvNetOptions, type PretrainedCfg, copyPretra
 import type { DeiT } from './deit.js';
 import { type CreateModelOptions, type DeiTModelName, MODEL_ARCHITECTURES, createDeiT, deitPretrainedCfg, isDeiTModel } from './deit-variants.js';
 import { nearNames } from './near-names.js';
+import type { DownloadOptions } from './hub/download-node.js';
+import { fetchPretrainedWeights } from './hub/fetch-weights.js';
+import { type Pretrained, pretrainedSource } from './hub/pretrained.js';
 
 /** The architecture family of a registered name. */
 export type ModelFamily = 'deit' | 'resnet' | 'regnet';
@@ -62,16 +65,38 @@ export function pretrainedCfg(name: string): PretrainedCfg {
   return resolveModel(name).pretrainedCfg;
 }
 
+/** The `pretrained` choice of {@link createModel} and how to download. */
+export interface PretrainedOptions {
+  /** Weights to fetch (see {@link Pretrained}): `true` for timm's default weights of the name. */
+  pretrained: Pretrained;
+  /** Cache, endpoint, token, offline mode, size bound and progress of the download (in a browser: endpoint, size bound, progress). */
+  download?: DownloadOptions;
+}
+
+/** Options without pretrained weights: {@link createModel} answers at once. */
+type NotPretrained = { pretrained?: false; download?: undefined };
+
 /**
  * Creates a registered model by name, DeiT or CNN alike (timm's `create_model`), optionally loading weights. A DeiT
  * takes every option; a CNN takes any input size, so `imgSize`, `dropPathRate` and `rng` do not apply (seed it with
- * `seed`).
+ * `seed`). With `pretrained` it returns a Promise: the weights are fetched (or found in the cache) first.
  */
-export function createModel(name: DeiTModelName, options?: CreateModelOptions): DeiT;
-export function createModel(name: string, options?: CreateAnyModelOptions): DeiT | ConvNet;
-export function createModel(name: string, options: CreateAnyModelOptions = {}): DeiT | ConvNet {
-  if (isDeiTModel(name)) return createDeiT(name, options);
+export function createModel(name: DeiTModelName, options: CreateModelOptions & PretrainedOptions): Promise<DeiT>;
+export function createModel(name: string, options: CreateAnyModelOptions & PretrainedOptions): Promise<DeiT | ConvNet>;
+export function createModel(name: DeiTModelName, options?: CreateModelOptions & NotPretrained): DeiT;
+export function createModel(name: string, options?: CreateAnyModelOptions & NotPretrained): DeiT | ConvNet;
+export function createModel(name: string, options: CreateAnyModelOptions & { pretrained?: Pretrained | false; download?: DownloadOptions } = {}): DeiT | ConvNet | Promise<DeiT | ConvNet> {
+  const { pretrained, download, ...rest } = options;
+  if (pretrained !== undefined && pretrained !== false) {
+    // Every failure, bad choices included, is a rejection of the returned Promise.
+    return (async () => {
+      if (rest.weights !== undefined) throw new ConfigError('pretrained', 'give either weights or pretrained, not both');
+      const w = await fetchPretrainedWeights(pretrainedSource(name, resolveModel(name).pretrainedCfg.tag, pretrained), download);
+      return createModel(name, { ...rest, weights: w.weights, source: w.source });
+    })();
+  }
+  if (isDeiTModel(name)) return createDeiT(name, rest);
   resolveModel(name);
-  const { numClasses, weights, seed, warn, source, inChannels, groupedStrategy } = options;
+  const { numClasses, weights, seed, warn, source, inChannels, groupedStrategy } = rest;
   return createConvNet(name, { numClasses, weights, seed, warn, source, inChannels, groupedStrategy });
 }
