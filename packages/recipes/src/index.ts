@@ -2,6 +2,7 @@ export { type ReplicaSpec, buildReplica, replicaScript, dataParallelThreads } fr
 export { type ModelChoice, type LoadedModel, runModelChoice, namedModelChoice, loadModel, asTeacher } from './load-model.js';
 export { type TeacherFromRunOptions, teacherFromRun } from './teacher-from-run.js';
 export { imagePreprocessor, toRunInput } from './image-input.js';
+export { type ClassifyInput, type ClassifyOptions, classify } from './classify.js';
 export { type EvalData, type EvalDataOptions, evalData } from './eval-data.js';
 export { type LabelledBatches, type TokenAnalysisOptions, analysisStudent, recordedTeacher, analyzeTokens } from './token-analysis.js';
 export { type AnalyzeRunOptions, analyzeRun } from './analyze-run.js';
