@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { CheckpointError, ConfigError, initBackend, maxAbsDiff, tf } from '@deitjs/core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { teacherFromTfjsModel } from '../tfjs-model-teacher.js';
 import { MODEL_JSON, WEIGHTS_BIN, nodeFileIo, registerNodeFileIo } from './file-io.js';
 
 const dirs: string[] = [];
@@ -122,6 +123,11 @@ describe('Node file IO for TF.js models (no tfjs-node), cpu', () => {
       expect((err as Error).message).toMatch(msg);
       expect((err as Error).message).toContain('hostile.json');
     }
+    // The teacher's own model.json reader is the same one.
+    writeFileSync(join(dir, 'hostile.json'), JSON.stringify({ ...json, weightsManifest: [{ ...json.weightsManifest[0], paths: ['../../x.bin'] }] }));
+    await expect(teacherFromTfjsModel(join(dir, 'hostile.json'))).rejects.toThrow(/hostile\.json.*is not a file beside the model\.json/);
+    writeFileSync(join(dir, 'hostile.json'), JSON.stringify({ ...json, weightsManifest: { paths: 'weights.bin' } }));
+    await expect(teacherFromTfjsModel(join(dir, 'hostile.json'))).rejects.toThrow(/weightsManifest is not a list/);
     writeFileSync(join(dir, 'notes.json'), '{"hello": 1}');
     await expect(tfl.loadLayersModel(nodeFileIo(join(dir, 'notes.json')))).rejects.toThrow(/has no modelTopology/);
     writeFileSync(join(dir, 'file'), 'x');

@@ -73,8 +73,13 @@ function save(dir: string, artifacts: tf.io.ModelArtifacts): tf.io.SaveResult {
   };
 }
 
-/** Loads `model.json` (or `dir/model.json`) and its weight shards, concatenated in manifest order. */
-async function load(path: string): Promise<tf.io.ModelArtifacts> {
+/**
+ * Reads a TF.js `model.json` (layers or graph format; or a directory holding one) and its weight shards, concatenated
+ * in manifest order, into model artifacts. Hostile files are refused with a {@link CheckpointError} naming the
+ * model.json: unreadable JSON, no topology, a malformed manifest, a shard path that is absolute or leaves the
+ * model's directory, a missing shard.
+ */
+export function readModelJsonArtifacts(path: string): tf.io.ModelArtifacts {
   const file = modelJsonOf(path);
   let json: tf.io.ModelJSON;
   try {
@@ -85,26 +90,25 @@ async function load(path: string): Promise<tf.io.ModelArtifacts> {
   if (json === null || typeof json !== 'object' || json.modelTopology === undefined) {
     throw new CheckpointError(file, 'has no modelTopology (not a TF.js model.json)');
   }
-  return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
-    if (!Array.isArray(manifest)) throw new CheckpointError(file, 'weightsManifest is not a list of weight groups');
-    const specs: tf.io.WeightsManifestEntry[] = [];
-    const shards: ArrayBuffer[] = [];
-    for (const group of manifest) {
-      if (!Array.isArray(group?.paths) || !Array.isArray(group.weights)) throw new CheckpointError(file, 'a weightsManifest group needs "paths" and "weights" lists');
-      for (const p of group.paths) {
-        const shard = shardPath(file, p);
-        let bytes: Buffer;
-        try {
-          bytes = readFileSync(shard);
-        } catch {
-          throw new CheckpointError(file, `weight shard ${basename(shard)} cannot be read (looked for ${shard})`);
-        }
-        shards.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  const manifest = (json.weightsManifest ?? []) as unknown;
+  if (!Array.isArray(manifest)) throw new CheckpointError(file, 'weightsManifest is not a list of weight groups');
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const shards: ArrayBuffer[] = [];
+  for (const group of manifest as tf.io.WeightsManifestConfig) {
+    if (!Array.isArray(group?.paths) || !Array.isArray(group.weights)) throw new CheckpointError(file, 'a weightsManifest group needs "paths" and "weights" lists');
+    for (const p of group.paths) {
+      const shard = shardPath(file, p);
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(shard);
+      } catch {
+        throw new CheckpointError(file, `weight shard ${basename(shard)} cannot be read (looked for ${shard})`);
       }
-      specs.push(...group.weights);
+      shards.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
     }
-    return [specs, tf.io.CompositeArrayBuffer.join(shards)];
-  });
+    specs.push(...group.weights);
+  }
+  return tf.io.getModelArtifactsForJSONSync(json, specs, tf.io.CompositeArrayBuffer.join(shards));
 }
 
 /**
@@ -115,7 +119,7 @@ async function load(path: string): Promise<tf.io.ModelArtifacts> {
  */
 export function nodeFileIo(path: string): tf.io.IOHandler {
   const p = pathOf(path);
-  return { save: async (artifacts) => save(p, artifacts), load: () => load(p) };
+  return { save: async (artifacts) => save(p, artifacts), load: async () => readModelJsonArtifacts(p) };
 }
 
 // TF.js's IORouter type promises a handler, but its registry skips routers that return null (as its own do).
