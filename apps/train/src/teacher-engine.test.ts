@@ -25,7 +25,8 @@ describe('deit-train --teacher-engine onnx (wasm)', () => {
 
   it("the ONNX Runtime teacher gives the TF.js teacher's logits and hard labels on the same batch", async () => {
     const tfjs = createTeacher('resnet_mnist', { weights: teacherFile });
-    const ort = await ortTeacherOf(tfjs, { env });
+    // Exported for the students' 32 px, as deit-train does.
+    const ort = await ortTeacherOf(tfjs, { env, imgSize: 32 });
     try {
       const rng = new Rng(9);
       const images = tf.tensor4d(rng.uniformArray(16 * 32 * 32 * 3, -2, 2), [16, 32, 32, 3]);

@@ -64,7 +64,7 @@ async function buildTeacher(options: TrainOptions, numClasses: number, studentNo
   if (built === undefined || options.teacherEngine !== 'onnx') return built;
   try {
     const onExport = (f: string) => io.stderr.write(`deit-train: exporting the teacher to ONNX once (cache ${onnxCacheDir(io.env)}): ${f}\n`);
-    const ort = await ortTeacherOf(built.teacher as ExportableFingerprintedTeacher, { env: io.env, onExport });
+    const ort = await ortTeacherOf(built.teacher as ExportableFingerprintedTeacher, { env: io.env, onExport, imgSize: options.inputSize });
     io.stderr.write(`deit-train: teacher ${ort.name} on ONNX Runtime\n`);
     return { teacher: ort, dispose: () => void ort.dispose(), info: built.info };
   } finally {

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Normalization, initBackend, relL2Error, tf } from '@deitjs/core';
+import { type Normalization, ShapeError, initBackend, relL2Error, tf } from '@deitjs/core';
 import { ConvNetTeacher, RegNet, toTimmNames } from '@deitjs/teachers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrtTeacher } from './ort-teacher.js';
@@ -46,6 +46,22 @@ describe('ortTeacherFor: a ConvNetTeacher on ONNX Runtime, exported once per fin
     const got = a.predict(x);
     expect(relL2Error(got.dataSync(), want.dataSync())).toBeLessThanOrEqual(1e-5);
     tf.dispose([x, want, got]);
+  });
+
+  it('imgSize: a fixed-size export (own cache file), the same logits, other sizes refused', async () => {
+    const x = fixtureImages(readFixture('timm_regnety_tiny.io.safetensors'));
+    const size = x.shape[1];
+    const fixed = await ortTeacherFor(teacher, { cacheDir: join(dir, 'cache3'), intraOpThreads: 1, imgSize: size });
+    ort.push(fixed);
+    expect(readdirSync(join(dir, 'cache3'))).toEqual([`teacher-${teacher.fingerprint().slice(0, 32)}-${size}px-${EXPORT_FORMAT}.onnx`]);
+    expect(fixed.session.inputShape).toEqual([3, size, size]);
+    const want = teacher.predict(x);
+    const got = fixed.predict(x);
+    expect(relL2Error(got.dataSync(), want.dataSync())).toBeLessThanOrEqual(1e-5);
+    const bigger = tf.zeros([1, size + 8, size + 8, 3]) as tf.Tensor4D;
+    expect(() => fixed.predict(bigger)).toThrow(ShapeError);
+    tf.dispose([x, want, got, bigger]);
+    await expect(ortTeacherFor(teacher, { cacheDir: join(dir, 'cache3'), imgSize: 0 })).rejects.toThrow(/imgSize/);
   });
 
   it('fingerprints: stable per weights, apart from the tfjs engine, changed by a weight change (and a new export)', async () => {

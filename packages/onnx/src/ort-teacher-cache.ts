@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Normalization } from '@deitjs/core';
+import { ConfigError, type Normalization } from '@deitjs/core';
 import { type ExportableModel, exportOnnx } from './export.js';
 import { OrtTeacher, type OrtTeacherOptions } from './ort-teacher.js';
 
@@ -28,11 +28,17 @@ export interface OrtTeacherForOptions extends Pick<OrtTeacherOptions, 'intraOpTh
   cacheDir: string;
   /** Called with the file's path when the teacher is exported (not when a cached export is reused). */
   onExport?: (file: string) => void;
+  /**
+   * Export a CNN teacher for this fixed input size (the student's; default any size). ONNX Runtime can then prove
+   * that a block's residual branches have equal shapes and fuse its Add and ReLU into the last convolution (with
+   * symbolic height and width it cannot, behind a RegNetY's squeeze-excitation); the teacher refuses other sizes.
+   */
+  imgSize?: number;
 }
 
-/** The cached export's path for a teacher fingerprint. */
-export function ortTeacherFile(cacheDir: string, fingerprint: string): string {
-  return join(cacheDir, `teacher-${fingerprint.slice(0, 32)}-${EXPORT_FORMAT}.onnx`);
+/** The cached export's path for a teacher fingerprint (and fixed input size, when the export has one). */
+export function ortTeacherFile(cacheDir: string, fingerprint: string, imgSize?: number): string {
+  return join(cacheDir, `teacher-${fingerprint.slice(0, 32)}${imgSize === undefined ? '' : `-${imgSize}px`}-${EXPORT_FORMAT}.onnx`);
 }
 
 /**
@@ -41,11 +47,13 @@ export function ortTeacherFile(cacheDir: string, fingerprint: string): string {
  * fingerprint derives from the source teacher's and the engine, so the teacher-output cache keeps the engines apart.
  */
 export async function ortTeacherFor(teacher: ExportableTeacher, options: OrtTeacherForOptions): Promise<OrtTeacher> {
+  const { imgSize } = options;
+  if (imgSize !== undefined && !(Number.isInteger(imgSize) && imgSize > 0)) throw new ConfigError('imgSize', `must be a positive integer, got ${imgSize}`);
   const source = teacher.fingerprint();
-  const file = ortTeacherFile(options.cacheDir, source);
+  const file = ortTeacherFile(options.cacheDir, source, imgSize);
   if (!existsSync(file)) {
     mkdirSync(options.cacheDir, { recursive: true });
-    exportOnnx(teacher.model, file);
+    exportOnnx(teacher.model, file, imgSize === undefined ? {} : { imgSize });
     options.onExport?.(file);
   }
   return OrtTeacher.create(file, {

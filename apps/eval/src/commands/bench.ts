@@ -158,7 +158,7 @@ export const bench: Command = {
         if (teacherEngine === 'onnx') {
           const onExport = (f: string) => io.stderr.write(`deit-eval: exporting teacher ${teacherName} to ONNX once (cache ${onnxCacheDir(io.env)}): ${f}\n`);
           try {
-            teacher = await ortTeacherOf(tfTeacher, { env: io.env, onExport });
+            teacher = await ortTeacherOf(tfTeacher, { env: io.env, onExport, imgSize: model.config.imgSize });
           } finally {
             tfTeacher.dispose();
           }
