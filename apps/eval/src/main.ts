@@ -3,6 +3,7 @@ import { type BackendChoice, DeitError, parseBackendChoice } from '@deitjs/core'
 import { type CliIO, printableIO, processIO } from './cli-io.js';
 import type { Command, CommandOptions } from './command.js';
 import * as registry from './commands/index.js';
+import { resolveRemoteWeights, withPretrainedFlag } from './pretrained-args.js';
 import { EXIT_USAGE, reportError } from './report-error.js';
 import { formatTable } from './table.js';
 
@@ -19,6 +20,10 @@ const GLOBAL_HELP = `Global options:
   --backend auto|tensorflow|wasm|cpu  TF.js backend of commands that compute (default: $DEIT_BACKEND, else auto)
   --json                              print one JSON document instead of text
   --help, -h                          show help (of a command when given after it)
+Pretrained weights (commands taking --weights):
+  --pretrained                        timm's weights of --model instead of --weights FILE
+  --weights, --teacher-weights        also take pretrained, hf-hub:ORG/NAME[@REV] or an https URL
+                                      (downloaded once into $HF_HOME/hub; HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE)
 `;
 
 export { EXIT_USAGE };
@@ -55,7 +60,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     }
     const { values, positionals } = parseArgs({
       args: [...argv],
-      options: { ...GLOBAL_OPTIONS, ...command?.options },
+      options: { ...GLOBAL_OPTIONS, ...withPretrainedFlag(command?.options) },
       allowPositionals: true,
       strict: true,
     });
@@ -72,7 +77,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
         ? parseBackendChoice(values.backend, '--backend')
         : parseBackendChoice(io.env.DEIT_BACKEND ?? 'auto', 'DEIT_BACKEND');
     const { backend: _b, json, help: _h, ...own } = values;
-    return await command.run({ positionals: positionals.slice(1), values: own, backend, json: json === true }, printableIO(io, json === true));
+    const withFiles = await resolveRemoteWeights(own, io);
+    return await command.run({ positionals: positionals.slice(1), values: withFiles, backend, json: json === true }, printableIO(io, json === true));
   } catch (err) {
     return reportError('deit-eval', err, io);
   }

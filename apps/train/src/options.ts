@@ -27,6 +27,7 @@ export interface TrainOptions {
   data: string;
   dataSet: string;
   model: string;
+  pretrained: boolean;
   inputSize: number;
   numClasses: number;
   batchSize: number;
@@ -85,6 +86,11 @@ export const OPTION_DEFS: readonly OptionDef[] = [
   { key: 'data', kind: 'string', help: "training data: an ImageFolder root (with train/ and val/), a CIFAR folder of *.bin, or 'mnist'" },
   { key: 'dataSet', kind: 'string', choices: ['auto', ...DATA_SET_KINDS], help: 'how to read --data' },
   { key: 'model', kind: 'string', help: 'student model name (see deit-eval models)' },
+  {
+    key: 'pretrained',
+    kind: 'boolean',
+    help: "start from timm's pretrained weights of --model (downloaded once into the Hugging Face cache; other class counts get new heads)",
+  },
   { key: 'inputSize', kind: 'int', min: 8, help: 'image size in pixels' },
   { key: 'numClasses', kind: 'int', min: 0, help: 'number of classes (0: from the data set)' },
   { key: 'batchSize', kind: 'int', min: 1, help: 'batch size' },
@@ -116,7 +122,11 @@ export const OPTION_DEFS: readonly OptionDef[] = [
   { key: 'bceLoss', kind: 'boolean', help: 'binary cross-entropy instead of cross-entropy' },
   { key: 'shift', kind: 'int', min: 0, help: 'light augmentation: random shift up to ±N pixels (MNIST recipe)' },
   { key: 'teacher', kind: 'string', help: 'teacher model name (e.g. regnety_160, resnet50)' },
-  { key: 'teacherWeights', kind: 'string', help: 'teacher checkpoint (.safetensors or .pth)' },
+  {
+    key: 'teacherWeights',
+    kind: 'string',
+    help: "teacher checkpoint (.safetensors or .pth), or downloaded: pretrained (timm's weights of --teacher), hf-hub:ORG/NAME[@REV], an https URL",
+  },
   { key: 'teacherRun', kind: 'string', help: 'a run directory of deit-train whose model is the teacher' },
   {
     key: 'teacherEngine',
@@ -153,6 +163,7 @@ export const DEFAULT_OPTIONS: TrainOptions = {
   data: 'mnist',
   dataSet: 'auto',
   model: 'deit_tiny_distilled_patch16_224',
+  pretrained: false,
   inputSize: 224,
   numClasses: 0,
   batchSize: 64,

@@ -8,6 +8,7 @@ import { RUN_FILES, RUN_FORMAT, type RunDescription, writeRunInfo, writeRunRepor
 import { createTeacher } from '@deitjs/teachers';
 import { DataParallel, type EvalMetrics, isTorchCheckpoint, type Student, Trainer } from '@deitjs/trainer';
 import { buildRunData } from './data-setup.js';
+import { loadPretrained, withLocalWeights } from './pretrained.js';
 import { type BuiltEngine, buildTrainEngine } from './train-engine.js';
 import type { TrainIO } from './io.js';
 import type { TrainOptions } from './options.js';
@@ -114,10 +115,13 @@ export function defaultRunDir(label: string): string {
 
 /** Trains one model as the options describe: data, model, optional teacher, loss, trainer, run directory. */
 export async function runTraining(options: TrainOptions, io: TrainIO, hooks: { label?: string } = {}): Promise<TrainRunResult> {
+  // A downloadable --teacher-weights (pretrained, hf-hub:…, a URL) is a cached file from here on.
+  options = await withLocalWeights(options, io);
   const data = buildRunData(options);
   const { model, kind, distilled } = buildModel(options, data.numClasses);
   let teacher: BuiltTeacher | undefined;
   try {
+    await loadPretrained(model, options, io);
     if (options.distillationType !== 'none' && !distilled) {
       throw new ConfigError('--distillation-type', `${options.model} has no distillation head; use a *_distilled_* model or --distillation-type none`);
     }

@@ -3,6 +3,7 @@ export { type ModelChoice, type LoadedModel, runModelChoice, namedModelChoice, l
 export { type TeacherFromRunOptions, teacherFromRun } from './teacher-from-run.js';
 export { imagePreprocessor, toRunInput } from './image-input.js';
 export { type ClassifyInput, type ClassifyOptions, classify } from './classify.js';
+export { type ResolveWeightsOptions, isRemoteWeights, resolveWeightsArg, progressPrinter } from './remote-weights.js';
 export { type EvalData, type EvalDataOptions, evalData } from './eval-data.js';
 export { type LabelledBatches, type TokenAnalysisOptions, analysisStudent, recordedTeacher, analyzeTokens } from './token-analysis.js';
 export { type AnalyzeRunOptions, analyzeRun } from './analyze-run.js';
