@@ -27,6 +27,8 @@ export interface HostBatch {
   height: number;
   /** Image width. */
   width: number;
+  /** Channels of each image (3, or 1 for a one-channel transform). */
+  channels: number;
   /** Samples skipped because they could not be read (`onError: 'skip'`). */
   skipped: { source: string; message: string }[];
 }
@@ -57,6 +59,7 @@ export async function runBatchJob(dataset: Dataset, transform: ImageTransform, s
   let images: Float32Array | undefined;
   let height = 0;
   let width = 0;
+  let channels = 3;
   const labels: number[] = [];
   const kept: number[] = [];
   const skipped: HostBatch['skipped'] = [];
@@ -73,14 +76,15 @@ export async function runBatchJob(dataset: Dataset, transform: ImageTransform, s
       if (images === undefined) {
         height = out.height;
         width = out.width;
-        images = new Float32Array(n * height * width * 3);
-      } else if (out.height !== height || out.width !== width) {
+        channels = out.data.length / (height * width);
+        images = new Float32Array(n * height * width * channels);
+      } else if (out.height !== height || out.width !== width || out.data.length !== height * width * channels) {
         throw new ShapeError(
           'transform',
-          `${dataset.source(job.indices[k]!)} became ${out.width}×${out.height} but the batch is ${width}×${height}; use a transform with a fixed output size`,
+          `${dataset.source(job.indices[k]!)} became ${out.width}×${out.height}×${out.data.length / (out.width * out.height)} but the batch is ${width}×${height}×${channels}; use a transform with a fixed output size`,
         );
       }
-      images.set(out.data, kept.length * height * width * 3);
+      images.set(out.data, kept.length * height * width * channels);
       labels.push(sample.label);
       kept.push(job.indices[k]!);
     }
@@ -88,13 +92,14 @@ export async function runBatchJob(dataset: Dataset, transform: ImageTransform, s
     // Leave no rejected decode unobserved when the batch fails early.
     await Promise.allSettled(pending);
   }
-  const size = kept.length * height * width * 3;
+  const size = kept.length * height * width * channels;
   return {
     images: images === undefined ? new Float32Array(0) : images.length === size ? images : images.slice(0, size),
     labels: Int32Array.from(labels),
     indices: Int32Array.from(kept),
     height,
     width,
+    channels,
     skipped,
   };
 }

@@ -55,6 +55,7 @@ export { colorJitter, type ColorJitterOptions } from './color-jitter.js';
 export { randomErasing, type RandomErasingOptions } from './random-erasing.js';
 export { resizeShorter, centerCrop, evalResizeCrop } from './eval-resize.js';
 export { normalize } from './normalize.js';
+export { MNIST_NORMALIZATION, type InputChannels, asGreyRgb, checkChannels, firstChannel } from './channels.js';
 export { pad, randomCrop, randomShift, type PadMode } from './random-crop.js';
 export { threeAugmentChoice } from './three-augment.js';
 export { mixupBatch, mixupTargets, cutmixBox, type MixupOptions, type MixupResult } from './mixup.js';
@@ -69,6 +70,7 @@ export {
   type EvalTransformSpec,
   type LightTransformSpec,
   type PlainTransformSpec,
+  type ChannelsOption,
 } from './transform-spec.js';
 export { type BatchJob, type HostBatch, type OnError, runBatchJob } from './batch-job.js';
 export { DataLoader, type DataLoaderOptions } from './loader.js';

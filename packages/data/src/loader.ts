@@ -183,15 +183,15 @@ export class DataLoader implements BatchSource {
       // Only after skipped samples: mixing pairs sample i with B−1−i, so drop one to keep the batch even.
       n -= 1;
       if (n === 0) return undefined;
-      images = images.subarray(0, n * host.height * host.width * 3);
+      images = images.subarray(0, n * host.height * host.width * host.channels);
       labels = labels.subarray(0, n);
       indices = indices.subarray(0, n);
     }
-    const shape: [number, number, number, number] = [n, host.height, host.width, 3];
+    const shape: [number, number, number, number] = [n, host.height, host.width, host.channels];
     if (mix) {
       const numClasses = mix.numClasses ?? this.dataset.classes.length;
       const rng = derivedRng(this.seed, RNG_STREAM.batch, epoch, batchIndex);
-      const { targets } = mixupBatch(images, labels, { height: host.height, width: host.width }, { ...mix, numClasses }, rng);
+      const { targets } = mixupBatch(images, labels, { height: host.height, width: host.width, channels: host.channels }, { ...mix, numClasses }, rng);
       return { images: tf.tensor4d(images, shape, 'float32'), targets: tf.tensor2d(targets, [n, numClasses], 'float32'), indices: Int32Array.from(indices) };
     }
     return { images: tf.tensor4d(images, shape, 'float32'), targets: tf.tensor1d(labels, 'int32'), indices: Int32Array.from(indices) };

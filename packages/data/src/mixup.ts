@@ -72,14 +72,14 @@ export function cutmixBox(height: number, width: number, lambda: number, rng: Rn
 }
 
 /**
- * timm Mixup/CutMix in batch mode on a host NHWC float batch (in place): one λ per batch, the partner of
+ * timm Mixup/CutMix in batch mode on a host NHWC float batch of `channels` (default 3) channels (in place): one λ per batch, the partner of
  * sample i is sample B−1−i; CutMix pastes the partner's box and corrects λ to 1 − box area / image area.
  * Returns label-smoothed mixed soft targets. The batch size must be even.
  */
 export function mixupBatch(
   images: Float32Array,
   labels: Int32Array,
-  dims: { height: number; width: number },
+  dims: { height: number; width: number; channels?: number },
   options: MixupOptions,
   rng: Rng,
 ): MixupResult {
@@ -87,9 +87,9 @@ export function mixupBatch(
   if (!Number.isInteger(numClasses) || numClasses < 1) throw new ConfigError('numClasses', `must be a positive integer, got ${numClasses}`);
   if (mixupAlpha < 0 || cutmixAlpha < 0) throw new ConfigError('mixupAlpha', 'alphas must be ≥ 0');
   const B = labels.length;
-  const { height: H, width: W } = dims;
-  const pix = H * W * 3;
-  if (images.length !== B * pix) throw new ShapeError('images', `expected ${B}×${H}×${W}×3 values, got ${images.length}`);
+  const { height: H, width: W, channels: C = 3 } = dims;
+  const pix = H * W * C;
+  if (images.length !== B * pix) throw new ShapeError('images', `expected ${B}×${H}×${W}×${C} values, got ${images.length}`);
   if (B % 2 !== 0) throw new ShapeError('images', `Mixup/CutMix needs an even batch size, got ${B}`);
   let lambda = 1;
   let cutmix = false;
@@ -114,7 +114,7 @@ export function mixupBatch(
       const a = i * pix;
       const b = (B - 1 - i) * pix;
       for (let y = yl; y < yh; y++) {
-        for (let k = (y * W + xl) * 3; k < (y * W + xh) * 3; k++) {
+        for (let k = (y * W + xl) * C; k < (y * W + xh) * C; k++) {
           const t = images[a + k]!;
           images[a + k] = images[b + k]!;
           images[b + k] = t;

@@ -1,4 +1,5 @@
 import { ConfigError, IMAGENET_NORMALIZATION, type Normalization, type Rng } from '@deitjs/core';
+import { asGreyRgb, checkChannels, firstChannel } from './channels.js';
 import { colorJitter } from './color-jitter.js';
 import { evalResizeCrop, resizeShorter } from './eval-resize.js';
 import { randomHorizontalFlip } from './flip.js';
@@ -83,8 +84,17 @@ export interface PlainTransformSpec {
   normalization?: Normalization;
 }
 
+/** The output channels of any transform. */
+export interface ChannelsOption {
+  /**
+   * 3 (RGB, default) or 1: the image is made grey first (PIL's luminance; grey data pass unchanged), every step runs
+   * as on RGB, and the output keeps one channel, normalised with the first channel's mean/std.
+   */
+  channels?: 1 | 3;
+}
+
 /** A serialisable description of a per-sample transform (worker threads rebuild it from this). */
-export type TransformSpec = DeitTrainTransformSpec | ThreeAugmentTransformSpec | EvalTransformSpec | LightTransformSpec | PlainTransformSpec;
+export type TransformSpec = (DeitTrainTransformSpec | ThreeAugmentTransformSpec | EvalTransformSpec | LightTransformSpec | PlainTransformSpec) & ChannelsOption;
 
 function checkSize(size: number, option: string): number {
   if (!Number.isInteger(size) || size <= 0) throw new ConfigError(option, `must be a positive integer, got ${size}`);
@@ -98,6 +108,14 @@ function squareResize(image: HostImage, size: number | undefined): HostImage {
 
 /** Builds the transform a {@link TransformSpec} describes; options are checked here, once. */
 export function createTransform(spec: TransformSpec): ImageTransform {
+  const channels = checkChannels(spec.channels ?? 3, 'channels');
+  const rgb = createRgbTransform(spec);
+  if (channels === 3) return rgb;
+  // Grey from the start, so that the one kept channel is the luminance whatever the data; the steps stay RGB's.
+  return (image, rng) => firstChannel(rgb(asGreyRgb(image), rng));
+}
+
+function createRgbTransform(spec: TransformSpec): ImageTransform {
   const norm = spec.normalization ?? IMAGENET_NORMALIZATION;
   switch (spec.kind) {
     case 'deit-train': {

@@ -68,6 +68,8 @@ export interface CreateModelOptions {
   imgSize?: number;
   /** Stochastic-depth rate of the last block (default 0.1, as deit trains). */
   dropPathRate?: number;
+  /** Input channels (timm's `in_chans`; default 3, 1 for grey data such as MNIST). */
+  inChans?: number;
   /** Weights to load: a .safetensors/.pth file path or a state dict (timm names and layouts). */
   weights?: string | StateDict;
   /** Seed of the initialisation generator (default 0); ignored when `rng` is given. */
@@ -81,7 +83,7 @@ export interface CreateModelOptions {
 }
 
 /** The full architecture of a registered model with the given options applied. */
-export function modelConfig(name: string, options: Pick<CreateModelOptions, 'numClasses' | 'imgSize' | 'dropPathRate'> = {}): DeiTConfig {
+export function modelConfig(name: string, options: Pick<CreateModelOptions, 'numClasses' | 'imgSize' | 'dropPathRate' | 'inChans'> = {}): DeiTConfig {
   const a = MODEL_ARCHITECTURES[name];
   if (a === undefined) throw new ConfigError('model', `unknown DeiT "${name}" (known: ${Object.keys(VARIANTS).join(', ')})`);
   const { defaultNumClasses, ...rest } = a;
@@ -90,6 +92,7 @@ export function modelConfig(name: string, options: Pick<CreateModelOptions, 'num
     imgSize: options.imgSize ?? a.imgSize,
     numClasses: options.numClasses ?? defaultNumClasses,
     dropPathRate: options.dropPathRate ?? 0.1,
+    ...(options.inChans !== undefined && options.inChans !== 3 ? { inChans: options.inChans } : {}),
   };
 }
 

@@ -155,6 +155,22 @@ describe('one registry of DeiT and CNN names', () => {
     m.dispose();
   });
 
+  it("builds one-input-channel models (timm's in_chans = 1): DeiT and CNN alike", () => {
+    const deit = createModel('deit_mini_distilled_patch8_32', { inChans: 1 });
+    // 64 · 1 · 8 · 8 patch-embedding weights instead of 64 · 3 · 8 · 8: 214,996 − 8,192 parameters.
+    expect(deit.stateDict().get('patch_embed.proj.weight')?.shape).toEqual([64, 1, 8, 8]);
+    expect(deit.numParams()).toBe(206_804);
+    expect(countParams(modelConfig('deit_mini_distilled_patch8_32', { inChans: 1 }))).toBe(206_804);
+    const x = tf.zeros([2, 32, 32, 1]) as tf.Tensor4D;
+    const y = deit.apply(x, { training: false }) as tf.Tensor2D;
+    expect(y.shape).toEqual([2, 10]);
+    const cnn = createModel('resnet_mnist', { inChans: 1, numClasses: 10 });
+    expect(cnn.stateDict().get('conv1.weight')?.shape).toEqual([16, 1, 3, 3]);
+    tf.dispose([x, y]);
+    deit.dispose();
+    cnn.dispose();
+  });
+
   it('names near known names and lists all for an unknown name', () => {
     expect(() => resolveModel('resnet5')).toThrow(ConfigError);
     expect(() => resolveModel('resnet5')).toThrow(/model: unknown model "resnet5" \(did you mean resnet50, resnet152, resnet18\? known: deit_tiny_patch16_224, .*regnety_160/);

@@ -24,7 +24,7 @@ export interface ModelInfo {
   pretrainedCfg: PretrainedCfg;
 }
 
-/** Options of {@link createModel}: a DeiT's, plus a CNN's own (`inChannels`, `groupedStrategy`). */
+/** Options of {@link createModel}: a DeiT's (`inChans` applies to a CNN too), plus a CNN's own (`inChannels`, `groupedStrategy`). */
 export type CreateAnyModelOptions = CreateModelOptions & Pick<CreateConvNetOptions, 'inChannels' | 'groupedStrategy'>;
 
 function deitInfo(name: DeiTModelName): ModelInfo {
@@ -97,6 +97,7 @@ export function createModel(name: string, options: CreateAnyModelOptions & { pre
   }
   if (isDeiTModel(name)) return createDeiT(name, rest);
   resolveModel(name);
-  const { numClasses, weights, seed, warn, source, inChannels, groupedStrategy } = rest;
-  return createConvNet(name, { numClasses, weights, seed, warn, source, inChannels, groupedStrategy });
+  const { numClasses, weights, seed, warn, source, inChannels, inChans, groupedStrategy } = rest;
+  // timm's `in_chans` names a CNN's input channels too.
+  return createConvNet(name, { numClasses, weights, seed, warn, source, inChannels: inChannels ?? inChans, groupedStrategy });
 }

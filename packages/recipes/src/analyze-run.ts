@@ -37,6 +37,7 @@ export async function analyzeRun(run: RunInfo, o: AnalyzeRunOptions): Promise<{ 
     batchSize: o.batchSize ?? 64,
     run: run.data,
     preprocessing: student.preprocessing,
+    channels: run.inChans === 1 ? 1 : 3,
     limit: o.limit ?? 1000,
   });
   await o.beforeLoad?.();

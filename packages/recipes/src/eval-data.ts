@@ -24,6 +24,8 @@ export interface EvalDataOptions {
   limit?: number;
   /** ImageFolder eval resize: shorter side = size / cropPct, then a centre crop (default 0.875). */
   cropPct?: number;
+  /** Input channels of the model (default 3; 1 gives grey images of one channel). */
+  channels?: 1 | 3;
 }
 
 /** A loader over the chosen split and how it was built. */
@@ -64,11 +66,12 @@ export function evalData(o: EvalDataOptions): EvalData {
   // The run's own eval transform on data of its kind; otherwise ImageFolder images come in any size (resize + centre
   // crop, as a training run's eval) and CIFAR and MNIST have the input size.
   const own = o.preprocessing !== undefined && o.run !== undefined && resolved.kind === o.run.dataSet ? o.preprocessing.transform : undefined;
+  const channels = o.channels === 1 ? { channels: 1 as const } : {};
   const transform: TransformSpec =
     own ??
     (resolved.kind === 'imagefolder'
-      ? { kind: 'eval', size: o.imgSize, cropPct: o.cropPct ?? 0.875, normalization: o.normalization }
-      : { kind: 'plain', size: o.imgSize, normalization: o.normalization });
+      ? { kind: 'eval', size: o.imgSize, cropPct: o.cropPct ?? 0.875, normalization: o.normalization, ...channels }
+      : { kind: 'plain', size: o.imgSize, normalization: o.normalization, ...channels });
   let description = resolved.description;
   const full = createDataset(dataset);
   const ds = o.limit === undefined ? full : spread(full, o.limit);

@@ -1,4 +1,4 @@
-import { type Classifier, type Normalization, loadStateDictFile } from '@deitjs/core';
+import { type Classifier, type Normalization, type StateDict, loadStateDictFile } from '@deitjs/core';
 import { type DeiT, createModel, resolveModel } from '@deitjs/models';
 import { DEFAULT_EVAL_CROP_PCT, RUN_FILES, type RunInfo, type RunPreprocessing, runFile } from '@deitjs/run';
 import { type ConvNet, ConvNetTeacher, type FingerprintedTeacher, checkpointNumClasses, teacherFromClassifier } from '@deitjs/teachers';
@@ -15,6 +15,8 @@ export interface ModelChoice {
   numClasses?: number;
   /** Input size. */
   imgSize: number;
+  /** Input channels (default: the checkpoint's first layer's; 3 when it cannot tell). */
+  inChans?: number;
   /** The model's input normalisation. */
   normalization: Normalization;
   /** How images are brought to the model's input: the run's, else the registry's normalisation with deit's eval crop. */
@@ -34,7 +36,7 @@ export function runModelChoice(run: RunInfo, imgSize?: number): ModelChoice {
   const size = imgSize ?? run.imgSize;
   // Another input size than the run's resizes to it; the rest of the run's preprocessing stays.
   const preprocessing: RunPreprocessing = { ...run.preprocessing, transform: { ...run.preprocessing.transform, size } };
-  return { name: run.model, kind: run.kind, weights, numClasses: run.numClasses, imgSize: size, normalization: run.normalization, preprocessing, run };
+  return { name: run.model, kind: run.kind, weights, numClasses: run.numClasses, imgSize: size, inChans: run.inChans ?? 3, normalization: run.normalization, preprocessing, run };
 }
 
 /**
@@ -51,12 +53,19 @@ export function namedModelChoice(name: string, weights: string, option: string, 
   return { name, kind: info.family === 'deit' ? 'student' : 'teacher', weights, numClasses, imgSize: size, normalization, preprocessing };
 }
 
+/** Input channels of a timm-layout checkpoint: dim 1 of its first convolution (`[out, in, kh, kw]`); 3 when unknown. */
+export function checkpointInChans(sd: StateDict): number {
+  const first = sd.get('patch_embed.proj.weight') ?? sd.get('conv1.weight') ?? sd.get('stem.conv.weight');
+  return first !== undefined && first.shape.length === 4 ? first.shape[1]! : 3;
+}
+
 /** Builds the chosen model through the registry's `createModel` and loads its weights (the backend must be initialised). */
 export function loadModel(choice: ModelChoice, warn: (message: string) => void): LoadedModel {
   const sd = loadStateDictFile(choice.weights);
   const headClasses = choice.kind === 'teacher' ? checkpointNumClasses(sd) : sd.get('head.weight')?.shape[0];
-  const model = createModel(choice.name, { weights: sd, numClasses: choice.numClasses ?? headClasses, imgSize: choice.imgSize, source: choice.weights, warn });
-  return { ...choice, numClasses: model.numClasses, model };
+  const inChans = choice.inChans ?? checkpointInChans(sd);
+  const model = createModel(choice.name, { weights: sd, numClasses: choice.numClasses ?? headClasses, imgSize: choice.imgSize, inChans, source: choice.weights, warn });
+  return { ...choice, numClasses: model.numClasses, inChans, model };
 }
 
 /**

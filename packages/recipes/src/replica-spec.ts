@@ -14,6 +14,8 @@ export interface ReplicaSpec {
   imgSize?: number;
   /** Stochastic depth (DeiTs). */
   dropPathRate?: number;
+  /** Input channels (default 3; 1 for grey data). */
+  inChans?: number;
   /** The loss: deit's base criterion inside its DistillationLoss. */
   loss: { type: DistillationType; alpha?: number; tau?: number; mixup: boolean; smoothing: number; bceLoss?: boolean };
   /** A registered teacher each replica runs on its own share (otherwise teacher logits come with the share). */
@@ -23,7 +25,7 @@ export interface ReplicaSpec {
 /** Builds the model, loss and optional teacher of a replica from its spec (in the worker thread). */
 export function buildReplica(spec: ReplicaSpec): Replica {
   // One registry for DeiTs and CNNs (a CNN ignores the DeiT-only options); an unknown name is its ConfigError.
-  const student = createModel(spec.model, { numClasses: spec.numClasses, imgSize: spec.imgSize, dropPathRate: spec.dropPathRate, warn: () => undefined });
+  const student = createModel(spec.model, { numClasses: spec.numClasses, imgSize: spec.imgSize, dropPathRate: spec.dropPathRate, inChans: spec.inChans, warn: () => undefined });
   const loss = distillationLoss({
     base: baseCriterion({ mixup: spec.loss.mixup, smoothing: spec.loss.smoothing, bceLoss: spec.loss.bceLoss ?? false }),
     type: spec.loss.type,

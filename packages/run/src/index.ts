@@ -20,4 +20,5 @@ export {
 export { appendJsonLine, readJsonLines, filterJsonLines } from './metrics-log.js';
 export { type AnalysisReport, type HeadPercents, ANALYSIS_FORMAT, writeAnalysis } from './analysis-file.js';
 export { writeRunReport } from './report.js';
+export { JOB_FILE, type JobInfo, type JobStage, readJobInfo, writeJobInfo } from './job-file.js';
 export { type ChartSeries, type LineChartOptions, escapeHtml, formatNumber, lineChart } from './line-chart.js';

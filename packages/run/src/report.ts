@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeitError, writeFileAtomic } from '@deitjs/core';
+import { jobSection } from './job-section.js';
 import { escapeHtml, formatNumber, lineChart } from './line-chart.js';
 import { RUN_FILES } from './run-files.js';
 
@@ -158,6 +159,7 @@ export function writeRunReport(runDir: string): string {
   const sections = [
     run ? `<section><h2>Run</h2>${table(summaryRows(run))}</section>` : '',
     trainingSection(epochs),
+    jobSection(runDir, readEpochs),
     analysis ? analysisSection(analysis, analysisFile) : '<section><h2>Distillation token analysis</h2><p>No analysis.json: run <code>deit-eval analyze --run DIR</code> on a distilled student to add it.</p></section>',
   ];
   const html = `<!doctype html>

@@ -36,6 +36,8 @@ export interface RunInfo {
   numClasses: number;
   /** Input size in pixels. */
   imgSize: number;
+  /** Input channels (timm's `in_chans`): 1 for grey data (MNIST), absent for 3 (and in run.json files before it). */
+  inChans?: 1;
   /** Whether the model has a distillation head. */
   distilled: boolean;
   /** The data the run trained on. */
@@ -105,6 +107,7 @@ export function readRunInfo(dir: string): RunInfo {
     if (v !== undefined) runData[key] = v;
   }
   const imgSize = field(file, parsed, 'imgSize', 'a positive integer', isPositiveInt);
+  const inChans = field(file, parsed, 'inChans', '1 or 3', (v): v is 1 | 3 => v === 1 || v === 3, true);
   const normalization: Normalization = {
     mean: field(`${file} normalization`, norm, 'mean', 'three numbers', isTriple(false)),
     std: field(`${file} normalization`, norm, 'std', 'three positive numbers', isTriple(true)),
@@ -121,9 +124,14 @@ export function readRunInfo(dir: string): RunInfo {
     // Runs written before run.json recorded its preprocessing: the one their data implies (what deit-eval applied).
     preprocessing:
       parsed.preprocessing === undefined
-        ? runPreprocessing(runData, imgSize, normalization)
+        ? runPreprocessing(runData, imgSize, normalization, undefined, inChans)
         : parsePreprocessing(file, parsed.preprocessing, normalization),
   };
+  if (inChans === 1) info.inChans = 1;
+  // The eval transform must give the model its channels.
+  if ((info.preprocessing.transform.channels ?? 3) !== (inChans ?? 3)) {
+    fail(file, `"preprocessing.transform.channels" (${info.preprocessing.transform.channels ?? 'absent: 3'}) must match "inChans" (${inChans ?? 'absent: 3'})`);
+  }
   const teacherRun = field(file, parsed, 'teacherRun', 'a directory', isString, true);
   if (teacherRun !== undefined) info.teacherRun = teacherRun;
   const teacher = field(file, parsed, 'teacher', 'a teacher name', isString, true);

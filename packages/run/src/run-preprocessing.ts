@@ -3,9 +3,13 @@ import { type Json, isCount, isObject, isPositiveInt, isTriple } from './json-ch
 import type { RunDataInfo } from './run-info.js';
 
 /** A run's eval transform as @deitjs/data's `TransformSpec` reads it: `plain` (resize only) or `eval` (resize + centre crop). */
-export type RunEvalTransform =
+export type RunEvalTransform = (
   | { kind: 'plain'; size: number; normalization: Normalization }
-  | { kind: 'eval'; size: number; cropPct: number; normalization: Normalization };
+  | { kind: 'eval'; size: number; cropPct: number; normalization: Normalization }
+) & {
+  /** 1 for a one-channel model (grey input, the first channel's mean/std); absent for three channels. */
+  channels?: 1;
+};
 
 /**
  * How an image file becomes one of the run's data-set images before the eval transform, for data sets whose images
@@ -42,12 +46,16 @@ const MNIST_SIDE = 28;
 /**
  * The eval preprocessing of a run's data: ImageFolder images resized and centre-cropped, CIFAR and MNIST images
  * resized only when they differ from `imgSize`, MNIST image files made grey 28 px digits padded as the run's.
- * What deit-train records, and what a run.json without `preprocessing` (older runs) is read as.
+ * A one-channel model (`inChans` 1) gets one grey channel. What deit-train records, and what a run.json without
+ * `preprocessing` (older runs) is read as.
  */
-export function runPreprocessing(data: RunDataInfo, imgSize: number, normalization: Normalization, cropPct = DEFAULT_EVAL_CROP_PCT): RunPreprocessing {
+export function runPreprocessing(data: RunDataInfo, imgSize: number, normalization: Normalization, cropPct = DEFAULT_EVAL_CROP_PCT, inChans = 3): RunPreprocessing {
   const norm: Normalization = { mean: [...normalization.mean], std: [...normalization.std] };
+  const channels = inChans === 1 ? { channels: 1 as const } : {};
   const transform: RunEvalTransform =
-    data.dataSet === 'imagefolder' ? { kind: 'eval', size: imgSize, cropPct, normalization: norm } : { kind: 'plain', size: imgSize, normalization: norm };
+    data.dataSet === 'imagefolder'
+      ? { kind: 'eval', size: imgSize, cropPct, normalization: norm, ...channels }
+      : { kind: 'plain', size: imgSize, normalization: norm, ...channels };
   if (data.dataSet !== 'mnist') return { transform, interpolation: 'bicubic' };
   return { transform, interpolation: 'bicubic', input: { colour: 'grey', size: MNIST_SIDE, pad: data.pad ?? MNIST_PAD } };
 }
@@ -78,8 +86,10 @@ export function parsePreprocessing(file: string, value: unknown, normalization: 
   };
   const same = norm.mean.every((m, i) => m === normalization.mean[i]) && norm.std.every((s, i) => s === normalization.std[i]);
   if (!same) throw new DeitError('E_RUN', `${file}: "${tp}normalization" must be the run's "normalization" (${quote(normalization)}), got ${quote(norm)}`);
-  const transform: RunEvalTransform =
+  const base: RunEvalTransform =
     kind === 'eval' ? { kind, size, cropPct: check(file, t, tp, 'cropPct', 'a number in (0, 1]', isCrop), normalization: norm } : { kind, size, normalization: norm };
+  const transform: RunEvalTransform =
+    t.channels === undefined ? base : { ...base, channels: check(file, t, tp, 'channels', '1 (or absent for three channels)', (v): v is 1 => v === 1) };
   const interpolation = check(file, value, p, 'interpolation', '"bicubic"', (v): v is 'bicubic' => v === 'bicubic');
   if (value.input === undefined) return { transform, interpolation };
   const i = check(file, value, p, 'input', 'an object {colour, size, pad}', isObject);
