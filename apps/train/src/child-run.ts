@@ -13,7 +13,7 @@ import type { TrainRunResult } from './train-run.js';
  */
 export async function runTrainingInChild(cliPath: string, options: TrainOptions, io: TrainIO, label: string): Promise<TrainRunResult> {
   if (!existsSync(cliPath)) throw new DeitError('E_CHILD', `cannot run ${label} in a child process: ${cliPath} does not exist`);
-  const { config: _c, json: _j, ...rest } = options;
+  const { config: _c, json: _j, seeds: _s, ...rest } = options;
   const configFile = join(options.output, `${label}.options.json`);
   writeFileAtomic(configFile, [`${JSON.stringify(rest, null, 2)}\n`]);
   const child = spawn(process.execPath, [cliPath, '--config', configFile, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...io.env } });

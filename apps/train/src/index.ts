@@ -1,7 +1,10 @@
 export { main, EXIT_USAGE } from './main.js';
 export { type TrainIO, processIO } from './io.js';
-export { type TrainOptions, type ParsedCommandLine, DEFAULT_OPTIONS, OPTION_DEFS, parseTrainArgs, readConfigFile, trainUsage } from './options.js';
+export { type TrainOptions, type ParsedCommandLine, DEFAULT_OPTIONS, OPTION_DEFS, parseSeedList, parseTrainArgs, readConfigFile, trainUsage } from './options.js';
 export { type DataInfo, type RunData, buildRunData } from './data-setup.js';
 export { type TrainRunResult, runTraining, defaultRunDir, headAccuracies } from './train-run.js';
-export { type MainJobOptions, type StageResult, MAIN_JOB_RECIPE, runMainJob, formatMainJobTable, defaultMainJobDir } from './main-job.js';
+export { type MainJobOptions, type MainJobStage, type StageResult, MAIN_JOB_RECIPE, MAIN_JOB_STAGES, STAGE_DIRS, runMainJob, defaultMainJobDir } from './main-job.js';
+export { formatMainJobTable, seedAccuracies } from './main-job-table.js';
+export { SEED_FILES, runMainJobSeeds } from './main-job-seeds.js';
+export { type MeanStd, type PairedDelta, type SeedAccuracies, type SeedStatistics, formatSeedStatistics, meanStd, pairedDelta, seedStatistics } from './seed-stats.js';
 export { runTrainingInChild } from './child-run.js';

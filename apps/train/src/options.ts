@@ -29,6 +29,7 @@ export interface TrainOptions {
   model: string;
   pretrained: boolean;
   inputSize: number;
+  inChans: number;
   numClasses: number;
   batchSize: number;
   epochs: number;
@@ -63,6 +64,7 @@ export interface TrainOptions {
   teacherRun: string;
   teacherEngine: string;
   engine: string;
+  engineThreads: number;
   distillationType: string;
   distillationAlpha: number;
   distillationTau: number;
@@ -77,6 +79,7 @@ export interface TrainOptions {
   backend: string;
   evalEvery: number;
   epochScale: number;
+  seeds: string;
   json: boolean;
 }
 
@@ -92,6 +95,7 @@ export const OPTION_DEFS: readonly OptionDef[] = [
     help: "start from timm's pretrained weights of --model (downloaded once into the Hugging Face cache; other class counts get new heads)",
   },
   { key: 'inputSize', kind: 'int', min: 8, help: 'image size in pixels' },
+  { key: 'inChans', kind: 'int', min: 0, max: 3, help: "input channels (timm's in_chans): 1 grey, 3 RGB; 0 = 1 for MNIST, 3 otherwise" },
   { key: 'numClasses', kind: 'int', min: 0, help: 'number of classes (0: from the data set)' },
   { key: 'batchSize', kind: 'int', min: 1, help: 'batch size' },
   { key: 'epochs', kind: 'int', min: 1, help: 'epochs' },
@@ -140,6 +144,7 @@ export const OPTION_DEFS: readonly OptionDef[] = [
     choices: ['tfjs', 'onnx'],
     help: "what computes the student's training step: onnx = one ONNX Runtime graph (onnxruntime-node; DeiT students)",
   },
+  { key: 'engineThreads', kind: 'int', min: 0, help: 'onnx engine: ONNX Runtime intra-op threads (0: its default, one per core)' },
   { key: 'distillationType', kind: 'string', choices: ['none', 'soft', 'hard'], help: 'distillation type' },
   { key: 'distillationAlpha', kind: 'number', min: 0, max: 1, help: 'weight of the distillation loss' },
   { key: 'distillationTau', kind: 'number', gt: 0, help: 'soft distillation temperature' },
@@ -153,7 +158,8 @@ export const OPTION_DEFS: readonly OptionDef[] = [
   { key: 'resume', kind: 'string', help: "resume from a run directory (or its checkpoint-last), or from deit main.py's checkpoint.pth" },
   { key: 'backend', kind: 'string', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], help: 'TF.js backend (default: DEIT_BACKEND or auto)' },
   { key: 'evalEvery', kind: 'int', min: 1, help: 'evaluate every N epochs' },
-  { key: 'json', kind: 'boolean', help: 'print the result of a single run as JSON on stdout' },
+  { key: 'json', kind: 'boolean', help: 'print the result as JSON on stdout (a single run; the main job: per-seed accuracies and paired statistics)' },
+  { key: 'seeds', kind: 'string', help: "main job only: run it once per seed ('0,1,2'), then mean ± std per stage and the paired Δ of each distilled student" },
   { key: 'epochScale', kind: 'number', gt: 0, help: 'main job only: scale its epochs (1 = the recipe; 0.1 for a quick look)' },
 ];
 
@@ -165,6 +171,7 @@ export const DEFAULT_OPTIONS: TrainOptions = {
   model: 'deit_tiny_distilled_patch16_224',
   pretrained: false,
   inputSize: 224,
+  inChans: 0,
   numClasses: 0,
   batchSize: 64,
   epochs: 300,
@@ -199,6 +206,7 @@ export const DEFAULT_OPTIONS: TrainOptions = {
   teacherRun: '',
   teacherEngine: 'tfjs',
   engine: 'tfjs',
+  engineThreads: 0,
   distillationType: 'none',
   distillationAlpha: 0.5,
   distillationTau: 1.0,
@@ -213,6 +221,7 @@ export const DEFAULT_OPTIONS: TrainOptions = {
   backend: '',
   evalEvery: 1,
   epochScale: 1,
+  seeds: '',
   json: false,
 };
 
@@ -319,7 +328,7 @@ export function trainUsage(): string {
   const lines = [
     'usage: deit-train [options]',
     '',
-    'With no options: the embedded MNIST job (a CNN teacher, a distilled DeiT and its non-distilled twin).',
+    'With no options: the embedded MNIST job (a CNN teacher; soft- and hard-distilled DeiTs and their non-distilled twin).',
     'Options (also accepted as camelCase keys in a --config JSON/YAML file; flags override the file):',
   ];
   for (const d of OPTION_DEFS) {
@@ -328,4 +337,21 @@ export function trainUsage(): string {
     lines.push(`  ${flag.padEnd(44)} ${d.help}${def === '' || def === false ? '' : ` (default ${def})`}`);
   }
   return lines.join('\n');
+}
+
+/** Parses `--seeds` ('0,1,2'; ranges such as '0-8' too): distinct non-negative integers in the order given. */
+export function parseSeedList(text: string): number[] {
+  const seeds: number[] = [];
+  for (const part of text.split(',').map((p) => p.trim())) {
+    const range = /^(\d+)-(\d+)$/.exec(part);
+    if (range) {
+      const [a, b] = [Number(range[1]), Number(range[2])];
+      if (b < a) throw new ConfigError('--seeds', `the range "${part}" runs backwards`);
+      for (let k = a; k <= b; k++) seeds.push(k);
+    } else if (/^\d+$/.test(part)) seeds.push(Number(part));
+    else throw new ConfigError('--seeds', `expected non-negative integers separated by commas (e.g. 0,1,2 or 0-8), got "${text}"`);
+  }
+  if (new Set(seeds).size !== seeds.length) throw new ConfigError('--seeds', `a seed is repeated in "${text}"`);
+  if (seeds.some((k) => !Number.isSafeInteger(k))) throw new ConfigError('--seeds', `a seed is too large in "${text}"`);
+  return seeds;
 }

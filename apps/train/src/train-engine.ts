@@ -31,7 +31,10 @@ export async function buildTrainEngine(options: TrainOptions, model: Student, io
     alpha: options.distillationAlpha,
     tau: options.distillationTau,
   });
-  const engine = await OrtTrainingEngine.create(model, loss, { ...(io.env.DEIT_ORT_PACKAGE ? { loader: { packageName: io.env.DEIT_ORT_PACKAGE } } : {}) });
+  const engine = await OrtTrainingEngine.create(model, loss, {
+    ...(options.engineThreads > 0 ? { intraOpThreads: options.engineThreads } : {}),
+    ...(io.env.DEIT_ORT_PACKAGE ? { loader: { packageName: io.env.DEIT_ORT_PACKAGE } } : {}),
+  });
   io.stderr.write(`deit-train: training step on ONNX Runtime (onnx engine, ${loss.base} loss, distillation ${loss.type ?? 'none'})\n`);
   return { engine, dispose: () => engine.dispose() };
 }

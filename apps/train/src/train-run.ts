@@ -4,11 +4,12 @@ import { ConfigError, type Module, type Normalization, type Teacher } from '@dei
 import { baseCriterion, distillationLoss, type DistillationType } from '@deitjs/losses';
 import { createModel, resolveModel } from '@deitjs/models';
 import { type ExportableFingerprintedTeacher, type ReplicaSpec, onnxCacheDir, ortTeacherOf, replicaScript, teacherFromRun } from '@deitjs/recipes';
-import { RUN_FILES, RUN_FORMAT, type RunDescription, writeRunInfo, writeRunReport } from '@deitjs/run';
+import { RUN_FILES, RUN_FORMAT, type RunDescription, readRunInfo, writeRunInfo, writeRunReport } from '@deitjs/run';
 import { createTeacher } from '@deitjs/teachers';
 import { DataParallel, type EvalMetrics, isTorchCheckpoint, type Student, Trainer } from '@deitjs/trainer';
 import { buildRunData } from './data-setup.js';
 import { loadPretrained, withLocalWeights } from './pretrained.js';
+import { teacherForChannels } from './teacher-channels.js';
 import { type BuiltEngine, buildTrainEngine } from './train-engine.js';
 import type { TrainIO } from './io.js';
 import type { TrainOptions } from './options.js';
@@ -34,25 +35,27 @@ export interface TrainRunResult {
 }
 
 /** A registered DeiT (a student run) or CNN (a teacher run) by name, for training; unknown names are the registry's ConfigError. */
-function buildModel(options: TrainOptions, numClasses: number): { model: Student & Module; kind: RunDescription['kind']; distilled: boolean } {
+function buildModel(options: TrainOptions, numClasses: number, inChans: number): { model: Student & Module; kind: RunDescription['kind']; distilled: boolean } {
   const { family } = resolveModel(options.model, '--model');
-  // A CNN ignores the DeiT-only options (input size, stochastic depth).
-  const model = createModel(options.model, { numClasses, imgSize: options.inputSize, dropPathRate: options.dropPath, seed: options.seed });
+  // A CNN ignores the DeiT-only options (input size, stochastic depth); both take the input channels.
+  const model = createModel(options.model, { numClasses, imgSize: options.inputSize, dropPathRate: options.dropPath, seed: options.seed, inChans });
   return { model, kind: family === 'deit' ? 'student' : 'teacher', distilled: model.distilled };
 }
 
-type BuiltTeacher = { teacher: Teacher; dispose(): void; info: Pick<RunDescription, 'teacher' | 'teacherRun'> };
+type BuiltTeacher = { teacher: Teacher; dispose(): void; info: Pick<RunDescription, 'teacher' | 'teacherRun'>; inChans: number };
 
 function buildTfjsTeacher(options: TrainOptions, numClasses: number, studentNormalization: Normalization): BuiltTeacher | undefined {
   if (options.distillationType === 'none') return undefined;
   if (options.teacherRun !== '') {
-    return { ...teacherFromRun(options.teacherRun, numClasses, { studentNormalization }), info: { teacherRun: resolve(options.teacherRun) } };
+    // teacherFromRun checks the directory first (its errors name --teacher-run); then its input channels.
+    const built = teacherFromRun(options.teacherRun, numClasses, { studentNormalization });
+    return { ...built, info: { teacherRun: resolve(options.teacherRun) }, inChans: readRunInfo(options.teacherRun).inChans ?? 3 };
   }
   if (options.teacherWeights === '') {
     throw new ConfigError('--teacher-weights', `distillation "${options.distillationType}" needs a trained teacher: --teacher NAME --teacher-weights FILE, or --teacher-run DIR`);
   }
   const t = createTeacher(options.teacher, { weights: options.teacherWeights, numClasses, inputNormalization: studentNormalization });
-  return { teacher: t, dispose: () => t.model.dispose(), info: { teacher: options.teacher } };
+  return { teacher: t, dispose: () => t.model.dispose(), info: { teacher: options.teacher }, inChans: 3 };
 }
 
 /**
@@ -67,7 +70,7 @@ async function buildTeacher(options: TrainOptions, numClasses: number, studentNo
     const onExport = (f: string) => io.stderr.write(`deit-train: exporting the teacher to ONNX once (cache ${onnxCacheDir(io.env)}): ${f}\n`);
     const ort = await ortTeacherOf(built.teacher as ExportableFingerprintedTeacher, { env: io.env, onExport, imgSize: options.inputSize });
     io.stderr.write(`deit-train: teacher ${ort.name} on ONNX Runtime\n`);
-    return { teacher: ort, dispose: () => void ort.dispose(), info: built.info };
+    return { teacher: ort, dispose: () => void ort.dispose(), info: built.info, inChans: built.inChans };
   } finally {
     built.dispose();
   }
@@ -78,12 +81,16 @@ async function buildTeacher(options: TrainOptions, numClasses: number, studentNo
  * weights runs in each replica on its share; a teacher from `--teacher-run` or on ONNX Runtime (its own threads) runs
  * here on the whole batch and its logits are sent along.
  */
-async function startDataParallel(options: TrainOptions, numClasses: number, model: Student & Module): Promise<DataParallel | undefined> {
+async function startDataParallel(options: TrainOptions, numClasses: number, inChans: number, model: Student & Module): Promise<DataParallel | undefined> {
   if (options.dataParallel <= 1) return undefined;
+  if (inChans !== 3 && options.distillationType !== 'none' && options.teacherRun === '' && options.teacherEngine !== 'onnx') {
+    throw new ConfigError('--data-parallel', 'a one-channel student with a named teacher in the replicas is not supported: use --teacher-run or --in-chans 3');
+  }
   const spec: ReplicaSpec = {
     model: options.model,
     numClasses,
     imgSize: options.inputSize,
+    inChans,
     dropPathRate: options.dropPath,
     loss: {
       type: options.distillationType as DistillationType,
@@ -118,7 +125,7 @@ export async function runTraining(options: TrainOptions, io: TrainIO, hooks: { l
   // A downloadable --teacher-weights (pretrained, hf-hub:…, a URL) is a cached file from here on.
   options = await withLocalWeights(options, io);
   const data = buildRunData(options);
-  const { model, kind, distilled } = buildModel(options, data.numClasses);
+  const { model, kind, distilled } = buildModel(options, data.numClasses, data.inChans);
   let teacher: BuiltTeacher | undefined;
   try {
     await loadPretrained(model, options, io);
@@ -126,7 +133,9 @@ export async function runTraining(options: TrainOptions, io: TrainIO, hooks: { l
       throw new ConfigError('--distillation-type', `${options.model} has no distillation head; use a *_distilled_* model or --distillation-type none`);
     }
     teacher = await buildTeacher(options, data.numClasses, data.normalization, io);
+    if (teacher !== undefined) teacher = { ...teacher, teacher: teacherForChannels(teacher.teacher, teacher.inChans, data.inChans, options.teacherRun !== '' ? '--teacher-run' : '--teacher') };
   } catch (err) {
+    teacher?.dispose();
     model.dispose();
     throw err;
   }
@@ -141,6 +150,7 @@ export async function runTraining(options: TrainOptions, io: TrainIO, hooks: { l
     model: options.model,
     numClasses: data.numClasses,
     imgSize: options.inputSize,
+    ...(data.inChans === 1 ? { inChans: 1 as const } : {}),
     distilled,
     data: data.info,
     normalization: data.normalization,
@@ -161,7 +171,7 @@ export async function runTraining(options: TrainOptions, io: TrainIO, hooks: { l
   let engine: BuiltEngine | undefined;
   try {
     engine = await buildTrainEngine(options, model, io);
-    dataParallel = await startDataParallel(options, data.numClasses, model);
+    dataParallel = await startDataParallel(options, data.numClasses, data.inChans, model);
   } catch (err) {
     await engine?.dispose();
     model.dispose();

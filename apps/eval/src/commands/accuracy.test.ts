@@ -64,6 +64,35 @@ describeOnBackends('deit-eval accuracy', (backend) => {
   });
 });
 
+describe('deit-eval accuracy of a one-channel run', () => {
+  beforeAll(async () => {
+    await initBackend('wasm');
+  });
+
+  it('feeds the grey digits as one channel with the run\'s statistics, as computed independently', async () => {
+    const mnistNorm: Normalization = { mean: [0.1307, 0.1307, 0.1307], std: [0.3081, 0.3081, 0.3081] };
+    const run = makeRun(join(dir, 'grey'), STUDENT, { seed: 3, normalization: mnistNorm, inputDependent: true, inChans: 1 });
+    const r = await accuracy(['--backend', 'wasm', '--run', run, '--json']);
+    expect(r.code, r.err).toBe(0);
+    const report = JSON.parse(r.out) as AccuracyReport;
+    // The independent side: the data set's digits normalised on the host, three equal channels, the first one kept.
+    const ref = await referenceMnist(TINY_MNIST, mnistNorm);
+    const grey = Float32Array.from({ length: ref.n * 32 * 32 }, (_, i) => ref.images[3 * i]!);
+    const model = createModel(STUDENT, { weights: join(run, 'model.safetensors'), inChans: 1 });
+    const x = tf.tensor4d(grey, [ref.n, 32, 32, 1]);
+    const out = model.apply(x, { training: false, returnBoth: true }) as DistilledLogits;
+    const cls = out.cls.dataSync() as Float32Array;
+    const dist = out.dist.dataSync() as Float32Array;
+    const mean = Float64Array.from(cls, (v, i) => (v + dist[i]!) / 2);
+    tf.dispose([x, out.cls, out.dist]);
+    model.dispose();
+    expect(report.count).toBe(30);
+    expect(report.output.top1).toBeCloseTo(hits(mean, 10, ref.labels).top1, 9);
+    expect(report.cls!.top1).toBeCloseTo(hits(cls, 10, ref.labels).top1, 9);
+    expect(report.dist!.top5).toBeCloseTo(hits(dist, 10, ref.labels).top5, 9);
+  });
+});
+
 describe('deit-eval accuracy (wasm): models, text output and errors', () => {
   beforeAll(async () => {
     await initBackend('wasm');

@@ -78,6 +78,8 @@ export const accuracy: Command = {
       imgSize: choice.imgSize,
       normalization: choice.normalization,
       batchSize,
+      // A one-channel model (an MNIST run) takes grey images of one channel on any data.
+      channels: choice.inChans === 1 ? 1 : 3,
       ...(choice.run ? { run: choice.run.data, preprocessing: choice.preprocessing } : {}),
       ...(seedFlag !== undefined ? { seed: Number(seedFlag) } : {}),
     });

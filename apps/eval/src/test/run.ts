@@ -18,6 +18,8 @@ export interface TestRunOptions {
    * (the prefix tokens then carry mostly what attention gathers from the patches) and heads scaled up.
    */
   inputDependent?: boolean;
+  /** Input channels of the model (default 3; 1 records `inChans: 1` and a one-channel eval transform). */
+  inChans?: 1 | 3;
 }
 
 /** A tiny MNIST split (3 test digits per class) for fast tests. */
@@ -31,7 +33,7 @@ export function makeRun(dir: string, model: string, o: TestRunOptions = {}): str
   mkdirSync(dir, { recursive: true });
   const kind = o.kind ?? 'student';
   // One registry for DeiTs and CNNs; `kind` is what run.json records.
-  const net = createModel(model, { seed: o.seed ?? 1 });
+  const net = createModel(model, { seed: o.seed ?? 1, inChans: o.inChans ?? 3 });
   try {
     const sd = net.stateDict();
     if (o.inputDependent) {
@@ -49,10 +51,11 @@ export function makeRun(dir: string, model: string, o: TestRunOptions = {}): str
       model,
       numClasses: net.numClasses,
       imgSize: 32,
+      ...(o.inChans === 1 ? { inChans: 1 as const } : {}),
       distilled: net.distilled,
       data,
       normalization,
-      preprocessing: o.preprocessing ?? runPreprocessing(data, 32, normalization),
+      preprocessing: o.preprocessing ?? runPreprocessing(data, 32, normalization, undefined, o.inChans ?? 3),
       ...(o.teacherRun ? { teacherRun: o.teacherRun } : {}),
     });
     if (o.preprocessing === null) {
