@@ -99,12 +99,14 @@ export async function classify(input: ClassifyInput | ClassifyInput[] | tf.Tenso
     if (input instanceof tf.Tensor) return classifyTensor(r.model, input, { topK: options.topK, labels: r.labels });
     const preprocess = imagePreprocessor(r.preprocessing);
     const size = r.preprocessing.transform.size;
-    const pixels = new Float32Array(inputs.length * size * size * 3);
+    // A one-channel run (grey MNIST) takes one channel: its eval transform says how many.
+    const c = r.preprocessing.transform.channels ?? 3;
+    const pixels = new Float32Array(inputs.length * size * size * c);
     for (const [i, item] of inputs.entries()) {
       const image = typeof item === 'string' ? await decodeImage(item) : item;
-      pixels.set(preprocess(image).data, i * size * size * 3);
+      pixels.set(preprocess(image).data, i * size * size * c);
     }
-    const batch = tf.tensor4d(pixels, [inputs.length, size, size, 3]);
+    const batch = tf.tensor4d(pixels, [inputs.length, size, size, c]);
     try {
       const results = classifyTensor(r.model, batch, { topK: options.topK, labels: r.labels });
       return Array.isArray(input) ? results : results[0]!;

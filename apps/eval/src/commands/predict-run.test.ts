@@ -94,6 +94,17 @@ describeOnBackends('deit-eval predict --run: the run preprocessing travels with 
     expect(Math.max(...moved)).toBeGreaterThan(1e-3);
   });
 
+  it('a one-channel run (inChans 1, MNIST statistics) predicts digit files as accuracy --run computes them', async () => {
+    const normalization = { mean: [0.1307, 0.1307, 0.1307], std: [0.3081, 0.3081, 0.3081] } as const;
+    const run = makeRun(join(dir, `grey-${backend}`), MODEL, { data: TINY_MNIST, inputDependent: true, inChans: 1, normalization: { mean: [...normalization.mean], std: [...normalization.std] } });
+    const want = await accuracyLogits(run);
+    const report = await predictJson(['--backend', backend, '--run', run, '--images', ...files]);
+    for (const [n, image] of report.images.entries()) {
+      const probs = softmax(want[DIGITS[n]!]!);
+      for (const c of image.top) expect(Math.abs(c.probability - probs[c.index]!), image.file).toBeLessThanOrEqual(1e-5);
+    }
+  });
+
   it('an older run.json without preprocessing predicts the same (derived from its MNIST data)', async () => {
     const current = makeRun(join(dir, `new-${backend}`), MODEL, { data: TINY_MNIST, inputDependent: true });
     const old = makeRun(join(dir, `old-${backend}`), MODEL, { data: TINY_MNIST, inputDependent: true, preprocessing: null });

@@ -155,17 +155,19 @@ async function predictImages(args: CommandArgs, io: CliIO): Promise<number> {
       throw new ConfigError('--labels', `${labelsFile} has ${labels.length} class names, the model classifies ${k} classes`);
     }
     const s = choice.imgSize;
+    // A one-channel run (grey MNIST) takes one channel: its eval transform says how many.
+    const c = choice.preprocessing.transform.channels ?? 3;
     const images: PredictImagesReport['images'] = [];
     for (let start = 0; start < files.length; start += batchSize) {
       const batchFiles = files.slice(start, start + batchSize);
-      const pixels = new Float32Array(batchFiles.length * s * s * 3);
+      const pixels = new Float32Array(batchFiles.length * s * s * c);
       for (const [i, file] of batchFiles.entries()) {
         const image = await decodeImage(file);
-        pixels.set(preprocess(image).data, i * s * s * 3);
+        pixels.set(preprocess(image).data, i * s * s * c);
         images.push({ file, width: image.width, height: image.height, top: [] });
       }
       // Eval mode: a distilled DeiT answers with the mean of its two heads' logits.
-      const probs = tf.tidy(() => tf.softmax(model.apply(tf.tensor4d(pixels, [batchFiles.length, s, s, 3]), { training: false }) as tf.Tensor2D));
+      const probs = tf.tidy(() => tf.softmax(model.apply(tf.tensor4d(pixels, [batchFiles.length, s, s, c]), { training: false }) as tf.Tensor2D));
       const p = probs.dataSync() as Float32Array;
       probs.dispose();
       for (let i = 0; i < batchFiles.length; i++) images[start + i]!.top = topK(p.subarray(i * k, (i + 1) * k), Math.min(TOP_K, k), labels);
