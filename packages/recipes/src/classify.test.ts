@@ -90,5 +90,7 @@ describe('classify (cpu)', () => {
     expect(r!.top).toHaveLength(5);
     for (const c of r!.top) expect(c.label).toBe(IMAGENET_CLASSES[c.index]);
     big.dispose();
+    await expect(classify(images[0]!, { model: 'deit_micro_patch4_3', weights })).rejects.toThrow(/model: unknown model "deit_micro_patch4_3" \(did you mean deit_micro_patch4_32/);
+    await expect(classify(images[0]!, { model: root, weights })).rejects.toThrow(/run\.json.*missing: not a deit-train run directory/);
   });
 });

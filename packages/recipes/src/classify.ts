@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { ConfigError, IMAGENET_NORMALIZATION, tf } from '@deitjs/core';
 import { type Uint8Image, decodeImage } from '@deitjs/data';
 import { type Classification, type DeiT, type DownloadOptions, IMAGENET_CLASSES, type Pretrained, classifyTensor, createModel, resolveModel } from '@deitjs/models';
@@ -59,13 +60,15 @@ async function resolveClassifier(o: ClassifyOptions): Promise<Resolved> {
     return { model: o.model, preprocessing, labels: o.labels ?? imagenetLabels(o.model), owned: false };
   }
   const warn = o.warn ?? console.warn;
-  let registered = true;
+  let unknownName: unknown;
   try {
-    resolveModel(o.model);
-  } catch {
-    registered = false;
+    resolveModel(o.model, 'model');
+  } catch (err) {
+    unknownName = err;
   }
-  if (!registered) {
+  if (unknownName !== undefined) {
+    // Neither a registered name nor an existing path: the registry's error, with the nearest names.
+    if (!existsSync(o.model)) throw unknownName;
     // Not a registered name: a run directory (readRunInfo names what is wrong with it).
     const run = readRunInfo(o.model);
     const loaded = loadModel(runModelChoice(run), warn);
