@@ -167,3 +167,28 @@ describe('urlDownload', () => {
     expect(filesUnder(join(home, 'deitjs')).map((f) => f.split('/').pop())).toEqual([good]);
   });
 });
+
+describe('the token', () => {
+  it('goes to the endpoint only, never to the CDN an https redirect leads to', async () => {
+    const body = new Uint8Array([1, 2, 3, 4, 5]);
+    const seen: Array<[string, string, string | null]> = [];
+    const fakeFetch = (async (url: string, init: RequestInit) => {
+      const auth = new Headers(init.headers).get('authorization');
+      seen.push([init.method ?? 'GET', url, auth]);
+      if (url.startsWith('https://hub.test/')) {
+        const meta = { 'x-repo-commit': COMMIT, 'x-linked-etag': `"${sha256(body)}"`, 'x-linked-size': '5', location: 'https://cdn.test/blob' };
+        return new Response(null, { status: 302, headers: meta });
+      }
+      return new Response(init.method === 'HEAD' ? null : body, { status: 200, headers: { 'content-length': '5' } });
+    }) as typeof fetch;
+    const home = mkdtempSync(join(tmpdir(), 'deitjs-token-'));
+    dirs.push(home);
+    const got = await hubDownload({ repo: 'org/gated', file: 'model.safetensors' }, { env: { HF_HOME: home, HF_TOKEN: 'hf_secret', HF_ENDPOINT: 'https://hub.test' }, fetch: fakeFetch });
+    expect(sha256(readFileSync(got.path))).toBe(sha256(body));
+    expect(seen).toEqual([
+      ['HEAD', 'https://hub.test/org/gated/resolve/main/model.safetensors', 'Bearer hf_secret'],
+      ['GET', 'https://hub.test/org/gated/resolve/main/model.safetensors', 'Bearer hf_secret'],
+      ['GET', 'https://cdn.test/blob', null],
+    ]);
+  });
+});
