@@ -75,6 +75,9 @@ try {
       check(files.has(file), `${name}: ${file} is not in the tarball`);
     }
     check(![...files].some((file) => /\.test\.|\/src\//.test(file)), `${name}: the tarball holds sources or tests`);
+    // On npm a README's relative link points nowhere: files of the repository are linked by absolute URL.
+    const readme = readFileSync(join(pkg.dir, 'README.md'), 'utf8');
+    for (const [link] of readme.matchAll(/\]\((?!https?:|#|mailto:)[^)]*\)/g)) check(false, `${name}: README.md links ${link} (relative; use https://github.com/deitjs/deitjs/…)`);
     console.log(`packed ${name}@${version}: ${files.size} files, ${(statSync(pkg.tarball).size / 1024).toFixed(0)} KiB`);
   }
   console.log(`packed in ${seconds()}`);
