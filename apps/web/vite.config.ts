@@ -47,7 +47,9 @@ export default defineConfig({
   plugins: [nodeBuiltinStubs()],
   worker: { format: 'es', plugins: () => [nodeBuiltinStubs()] },
   define: { 'process.env.DEIT_BACKEND': 'undefined', 'process.env.DEIT_WASM_THREADS': 'undefined' },
-  build: { target: 'es2022', outDir: 'dist', chunkSizeWarningLimit: 4096 },
+  // No minification: tfjs-backend-wasm's threaded build hands its factory's source text (Function.toString) to its
+  // pthread workers, and renamed closure variables there fail with "e is not defined".
+  build: { target: 'es2022', outDir: 'dist', chunkSizeWarningLimit: 4096, minify: false },
   server: { host: '127.0.0.1', headers: ISOLATION_HEADERS },
   preview: { host: '127.0.0.1', headers: ISOLATION_HEADERS },
 });

@@ -3,7 +3,7 @@
 // same code as `npx deit-train`, at a reduced epoch budget), their run.json, accuracies and token analysis, and a
 // small split of MNIST digits for the live distillation. Needs the workspace built (`npm run build`).
 //
-//   node scripts/make-assets.mjs [--epoch-scale 0.5] [--seed 0] [--from runs/mnist-main-<time>]
+//   node scripts/make-assets.mjs [--epoch-scale 0.5] [--seed 0] [--from runs/mnist-main-<time>] [--out DIR]
 //
 // --from reuses an existing main-job output folder instead of training.
 import { execFileSync } from 'node:child_process';
@@ -15,7 +15,6 @@ import { parseArgs } from 'node:util';
 import { mnistDataset } from '@deitjs/data';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const out = resolve(here, '..', 'public', 'mnist');
 const { values } = parseArgs({
   options: {
     'epoch-scale': { type: 'string', default: '0.5' },
@@ -23,6 +22,7 @@ const { values } = parseArgs({
     from: { type: 'string' },
     'train-per-class': { type: 'string', default: '50' },
     'test-per-class': { type: 'string', default: '20' },
+    out: { type: 'string' },
   },
 });
 
@@ -39,6 +39,7 @@ function copyAtomic(from, to) {
   renameSync(tmp, to);
 }
 
+const out = values.out ? resolve(values.out) : resolve(here, '..', 'public', 'mnist');
 let jobDir = values.from ? resolve(values.from) : undefined;
 if (jobDir === undefined) {
   jobDir = mkdtempSync(join(tmpdir(), 'deit-web-assets-'));

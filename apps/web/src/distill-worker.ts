@@ -1,12 +1,11 @@
 // The live distillation in a Web Worker: the page stays responsive while the students train.
-import { DeitError } from '@deitjs/core';
+import { DeitError, safetensorsBytes } from '@deitjs/core';
 import { startBackend } from './lib/backend.js';
 import { parseDigits } from './lib/digits.js';
 import { DistillJob } from './lib/distill-job.js';
 import { fetchBundle } from './lib/model-bundle.js';
 import type { FromWorker, JobState, ToWorker } from './lib/protocol.js';
 import { parseRunConfig } from './lib/run-config.js';
-import { serializeSafetensors } from './lib/safetensors-bytes.js';
 import { studentRunJson } from './lib/student-run.js';
 
 const post = (m: FromWorker, transfer: Transferable[] = []): void => (self as unknown as Worker).postMessage(m, transfer);
@@ -90,7 +89,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
       job?.dispose();
       job = undefined;
     } else if (m.type === 'weights' && job !== undefined) {
-      const bytes = serializeSafetensors(job.stateDict(m.which), { format: 'pt' });
+      const bytes = safetensorsBytes(job.stateDict(m.which), { format: 'pt' });
       const runJson = studentRunJson(studentRaw, job, m.which);
       post({ type: 'weights', which: m.which, safetensors: bytes.buffer as ArrayBuffer, runJson }, [bytes.buffer as ArrayBuffer]);
     }

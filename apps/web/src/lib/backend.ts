@@ -1,5 +1,9 @@
 import { initBackend, tf } from '@deitjs/core';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+// core's tf.ts imports these two for their side effects (every gradient, the chained tensor methods); bundled from
+// core's sources, whose package.json lists only dist/ files as having side effects, they would be dropped.
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -24,14 +28,16 @@ export async function startBackend(): Promise<BackendStatus> {
   let detail: string;
   try {
     const report = await initBackend('wasm');
-    detail = report.attempts.find((a) => a.ok)?.reason ?? '';
+    // core words its reason for Node; keep the part about deitjs's kernels.
+    const reason = report.attempts.find((a) => a.ok)?.reason ?? '';
+    detail = `tfjs's WebAssembly kernels on ${getThreadsCount()} thread(s)${reason.includes('; ') ? `; ${reason.slice(reason.indexOf('; ') + 2)}` : ''}`;
   } catch (err) {
     const report = await initBackend('cpu');
     detail = `WebAssembly failed (${err instanceof Error ? err.message : String(err)}); ${report.attempts.find((a) => a.ok)?.reason ?? ''}`;
   }
   const backend = tf.getBackend();
   const threads = isolated
-    ? 'cross-origin isolated: WebAssembly threads available'
+    ? 'cross-origin isolated (SharedArrayBuffer: WebAssembly threads)'
     : 'not cross-origin isolated: no SharedArrayBuffer, so tfjs runs its single-threaded kernels (serve with `npm run web` for COOP/COEP)';
   return { backend, isolated, summary: `backend ${backend}; ${threads}. ${detail}` };
 }

@@ -1,13 +1,13 @@
-import { Rng, tf } from '@deitjs/core';
+import { Rng, type StateDict, tf } from '@deitjs/core';
 import { DeiT } from '@deitjs/models';
 import { describeOnBackends } from '@deitjs/core/test';
 import { beforeAll, expect, it } from 'vitest';
 import { attentionByLayer, attentionRollout, lookInside } from './inside.js';
 
 /** Float64 reference of one block's head-mean attention from its PyTorch-layout weights (LayerNorm eps 1e-6). */
-function referenceAttention(sd: Map<string, { data: ArrayLike<number> }>, prefix: string, x: number[][], heads: number): number[][] {
+function referenceAttention(sd: StateDict, prefix: string, x: number[][], heads: number): number[][] {
   const d = x[0]!.length;
-  const w = (k: string): ArrayLike<number> => sd.get(`${prefix}.${k}`)!.data;
+  const w = (k: string): ArrayLike<number> => sd.get(`${prefix}.${k}`)!.data as Float32Array;
   const [g, b, qkvW, qkvB] = [w('norm1.weight'), w('norm1.bias'), w('attn.qkv.weight'), w('attn.qkv.bias')];
   const xn = x.map((row) => {
     const mu = row.reduce((a, v) => a + v, 0) / d;

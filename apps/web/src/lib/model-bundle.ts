@@ -1,8 +1,7 @@
-import { ConfigError, type DistilledLogits, Rng, type StateDict, tf } from '@deitjs/core';
+import { ConfigError, type DistilledLogits, Rng, type StateDict, parseSafetensors, tf } from '@deitjs/core';
 import { DeiT, createModel, isDeiTModel, loadWeights, modelConfig } from '@deitjs/models';
 import type { ConvNet } from '@deitjs/teachers';
 import { type WebRunConfig, parseRunConfig } from './run-config.js';
-import { parseSafetensors } from './safetensors-bytes.js';
 
 /** A model from a run directory's two files, ready to classify. */
 export interface ModelBundle {
@@ -51,7 +50,7 @@ export function loadBundle(runJson: string, weights: ArrayBuffer, source: string
     throw new ConfigError(`${source}/run.json`, `is not valid JSON (${(err as Error).message})`);
   }
   const run = parseRunConfig(json, `${source}/run.json`);
-  return buildModel(run, parseSafetensors(weights, `${source}/model.safetensors`), source);
+  return buildModel(run, parseSafetensors(weights, { source: `${source}/model.safetensors` }), source);
 }
 
 /** Fetches `<base>/run.json` and `<base>/model.safetensors` and loads them. */

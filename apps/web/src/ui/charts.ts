@@ -18,7 +18,7 @@ function node<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string
 export function drawLines(svg: SVGSVGElement, series: Series[], options: { yMin?: number; yMax?: number; xLabel?: string; xTicks?: string[] } = {}): void {
   const w = 320;
   const h = 180;
-  const m = { l: 36, r: 8, t: 8, b: 34 };
+  const m = { l: 36, r: 8, t: 22, b: 20 };
   svg.setAttribute('viewBox', `0 0 ${w} ${h}`);
   svg.replaceChildren();
   const all = series.flatMap((s) => s.points);
@@ -27,7 +27,7 @@ export function drawLines(svg: SVGSVGElement, series: Series[], options: { yMin?
   const x0 = Math.min(0, ...xs);
   const x1 = Math.max(1, ...xs);
   const y0 = options.yMin ?? Math.min(...ys, 0);
-  const y1 = options.yMax ?? Math.max(...ys, 1e-6);
+  const y1 = options.yMax ?? (ys.length > 0 ? Math.max(...ys, 1e-6) : 1);
   const X = (x: number): number => m.l + ((x - x0) / (x1 - x0 || 1)) * (w - m.l - m.r);
   const Y = (y: number): number => h - m.b - ((y - y0) / (y1 - y0 || 1)) * (h - m.t - m.b);
   svg.append(node('rect', { x: m.l, y: m.t, width: w - m.l - m.r, height: h - m.t - m.b, class: 'plot' }));
@@ -54,10 +54,11 @@ export function drawLines(svg: SVGSVGElement, series: Series[], options: { yMin?
       const d = s.points.map((p, j) => `${j === 0 ? 'M' : 'L'}${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join(' ');
       svg.append(node('path', { d, stroke: s.colour, fill: 'none', 'stroke-width': 2, ...(s.dashed ? { 'stroke-dasharray': '4 3' } : {}) }));
     }
-    const lx = m.l + 4 + (i % 2) * 140;
-    const ly = h - 8 - (i < 2 ? 8 : 0) + (i >= 2 ? 8 : 0) - 0;
-    svg.append(node('rect', { x: lx, y: ly - 6, width: 10, height: 3, fill: s.colour }));
-    const t = node('text', { x: lx + 14, y: ly - 2, class: 'legend' });
+    // Legend in the top margin, one entry per series left to right.
+    const lx = m.l + i * Math.floor((w - m.l - m.r) / series.length);
+    const ly = 14;
+    svg.append(node('rect', { x: lx, y: ly - 5, width: 10, height: 3, fill: s.colour }));
+    const t = node('text', { x: lx + 14, y: ly - 1, class: 'legend' });
     t.textContent = s.name;
     svg.append(t);
   });
@@ -72,7 +73,7 @@ export function drawHeatmap(canvas: HTMLCanvasElement, image: Float32Array, side
   for (let y = 0; y < n; y++) {
     for (let x = 0; x < n; x++) {
       const g = image[Math.floor((y * side) / n) * side + Math.floor((x * side) / n)]!;
-      const a = heat[Math.floor((y * grid[0]) / n) * grid[1] + Math.floor((x * grid[1]) / n)]! / max;
+      const a = (0.8 * heat[Math.floor((y * grid[0]) / n) * grid[1] + Math.floor((x * grid[1]) / n)]!) / max;
       const o = 4 * (y * n + x);
       // Grey digit under a warm overlay whose opacity is the attention.
       img.data[o] = Math.round(g * (1 - a) + 255 * a);

@@ -72,7 +72,9 @@ export class DistillPanel {
       distillationType: this.type.value === 'soft' ? 'soft' : 'hard',
       ...overrides,
     };
-    this.send({ type: 'start', settings, assets: this.assets });
+    // The worker resolves URLs against its own script, not the page: send absolute ones.
+    const abs = (u: string): string => new URL(u, document.baseURI).href;
+    this.send({ type: 'start', settings, assets: { teacher: abs(this.assets.teacher), student: abs(this.assets.student), digits: abs(this.assets.digits) } });
     this.redraw();
   }
 
