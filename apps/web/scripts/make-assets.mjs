@@ -57,8 +57,14 @@ function lastEval(runDir) {
 
 mkdirSync(out, { recursive: true });
 const summary = { source: 'deit-train main job (scripts/make-assets.mjs)', epochScale: Number(values['epoch-scale']), seed: Number(values.seed), models: {} };
-for (const [name, stage] of [['teacher', 'teacher'], ['student', 'student-distilled']]) {
+// The distilled student: the main job's hard-distilled one (`student-hard`; `student-distilled` in older jobs).
+const studentStage = existsSync(join(jobDir, 'student-hard')) ? 'student-hard' : 'student-distilled';
+for (const [name, stage] of [['teacher', 'teacher'], ['student', studentStage]]) {
   const runDir = join(jobDir, stage);
+  if (name === 'student' && !existsSync(join(runDir, 'analysis.json'))) {
+    // A job stopped before its analysis: run it as `deit-eval analyze` does (it writes analysis.json).
+    execFileSync(process.execPath, [resolve(here, '..', '..', 'eval', 'bin', 'deit-eval.js'), 'analyze', '--run', runDir], { stdio: 'inherit' });
+  }
   if (!existsSync(join(runDir, 'model.safetensors'))) throw new Error(`${runDir}: no model.safetensors (did the main job finish?)`);
   mkdirSync(join(out, name), { recursive: true });
   copyAtomic(join(runDir, 'model.safetensors'), join(out, name, 'model.safetensors'));

@@ -35,7 +35,7 @@ export const LIVE_RECIPE = {
 } as const;
 
 /** Default settings of the page. */
-export const DEFAULT_SETTINGS: DistillSettings = { epochs: 4, teacherEpochs: 0, batchSize: 32, seed: 0, evalEvery: 8, distillationType: 'hard', lr: 1e-3, warmupEpochs: 0.5 };
+export const DEFAULT_SETTINGS: DistillSettings = { epochs: 10, teacherEpochs: 0, batchSize: 32, seed: 0, evalEvery: 8, distillationType: 'hard', lr: 1e-3, warmupEpochs: 0.5 };
 
 /** One model's part of a training step. */
 export interface StepLosses {

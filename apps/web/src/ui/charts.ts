@@ -18,7 +18,7 @@ function node<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string
 export function drawLines(svg: SVGSVGElement, series: Series[], options: { yMin?: number; yMax?: number; xLabel?: string; xTicks?: string[] } = {}): void {
   const w = 320;
   const h = 180;
-  const m = { l: 36, r: 8, t: 22, b: 20 };
+  const m = { l: 36, r: 16, t: 22, b: 20 };
   svg.setAttribute('viewBox', `0 0 ${w} ${h}`);
   svg.replaceChildren();
   const all = series.flatMap((s) => s.points);
@@ -26,7 +26,7 @@ export function drawLines(svg: SVGSVGElement, series: Series[], options: { yMin?
   const ys = all.map((p) => p[1]);
   const x0 = Math.min(0, ...xs);
   const x1 = Math.max(1, ...xs);
-  const y0 = options.yMin ?? Math.min(...ys, 0);
+  const y0 = options.yMin ?? (ys.length > 0 ? Math.min(...ys) : 0);
   const y1 = options.yMax ?? (ys.length > 0 ? Math.max(...ys, 1e-6) : 1);
   const X = (x: number): number => m.l + ((x - x0) / (x1 - x0 || 1)) * (w - m.l - m.r);
   const Y = (y: number): number => h - m.b - ((y - y0) / (y1 - y0 || 1)) * (h - m.t - m.b);
