@@ -5,7 +5,9 @@ import { initBackend, readSafetensorsHeader, tf } from '@deitjs/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainIO } from './io.js';
 import { runMainJob } from './main-job.js';
+import { SEED_FILES, runMainJobSeeds } from './main-job-seeds.js';
 import { formatMainJobTable, seedAccuracies } from './main-job-table.js';
+import { seedStatistics } from './seed-stats.js';
 import { main } from './main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'deit-train-main-'));
@@ -146,5 +148,19 @@ describe('deit-train', () => {
     expect(table).toContain(`soft student − twin: ${delta >= 0 ? '+' : ''}${delta.toFixed(1)} points`);
     expect(table).toMatch(/cos\(cls, dist\) of the soft student: pos_drop -?[\d.]+ → blocks\.0/);
     expect(seedAccuracies(1, stages)).toEqual({ seed: 1, teacher: stages[0]!.run.lastEval!.top1, soft: stages[1]!.run.lastEval!.top1, hard: stages[2]!.run.lastEval!.top1, baseline: twin });
+  });
+
+  it('--seeds runs the job once per seed and keeps each seed\'s accuracies and the statistics so far on disk', async () => {
+    const io = capture();
+    const out = join(dir, 'seeds');
+    const stats = await runMainJobSeeds({ epochScale: 0.01, numWorkers: 0, trainPerClass: 4, testPerClass: 1, cliPath: null }, [2, 0], out, io);
+    const lines = readFileSync(join(out, SEED_FILES.perSeed), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.seed)).toEqual([2, 0]);
+    // Each seed in its own folder with the four run directories and job.json.
+    for (const seed of [2, 0]) for (const d of ['teacher', 'student-soft', 'student-hard', 'student-baseline', 'job.json']) expect(existsSync(join(out, `seed-${seed}`, d))).toBe(true);
+    const accuracies = lines.map(({ seconds: _, ...acc }) => acc);
+    expect(stats).toEqual(seedStatistics(accuracies));
+    expect(JSON.parse(readFileSync(join(out, SEED_FILES.statistics), 'utf8'))).toEqual(JSON.parse(JSON.stringify(stats)));
+    expect(io.out()).toMatch(/^seed 2:\nstage +model/m);
   });
 });
