@@ -45,6 +45,7 @@ export { colorJitter, type ColorJitterOptions } from './color-jitter.js';
 export { randomErasing, type RandomErasingOptions } from './random-erasing.js';
 export { resizeShorter, centerCrop, evalResizeCrop } from './eval-resize.js';
 export { normalize } from './normalize.js';
+export { MNIST_NORMALIZATION, type InputChannels, asGreyRgb, checkChannels, firstChannel } from './channels.js';
 export { pad, randomCrop, randomShift, type PadMode } from './random-crop.js';
 export { threeAugmentChoice } from './three-augment.js';
 export { mixupBatch, mixupTargets, cutmixBox, type MixupOptions, type MixupResult } from './mixup.js';
