@@ -133,6 +133,22 @@ try {
   const mine = predict(downloads).images[0].top;
   log(`deit-eval reads the downloaded student: top-1 ${mine[0].index}`);
 
+  // Served without COOP/COEP the page still classifies, on tfjs's single-threaded kernels, and says so.
+  const plain = await serve(join(app, 'dist'), { isolate: false });
+  try {
+    const p2 = await context.newPage();
+    await p2.goto(plain.url);
+    await p2.waitForFunction(() => window.deitWeb?.ready || window.deitWeb?.error, null, { timeout: 60_000 });
+    assert.equal(await p2.locator('#status').getAttribute('data-isolated'), 'false');
+    assert.match(await p2.locator('#status').textContent(), /not cross-origin isolated/);
+    await p2.evaluate(() => window.deitWeb.classify.run(new Uint8Array(784).fill(255, 300, 320)));
+    assert.equal(await p2.evaluate(() => window.deitWeb.classify.count), 1);
+    await p2.close();
+    log('without isolation: the page works and says so');
+  } finally {
+    await plain.close();
+  }
+
   // Phone width.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: join(shots, 'phone.png'), fullPage: true });
