@@ -132,6 +132,12 @@ try {
   assert.deepEqual(await got, ['model.safetensors', 'run.json']);
   const mine = predict(downloads).images[0].top;
   log(`deit-eval reads the downloaded student: top-1 ${mine[0].index}`);
+  // …and the page takes it back as "your own model": the same digit is classified again with it.
+  const before = await page.evaluate(() => window.deitWeb.classify.count);
+  await page.locator('#model-files').setInputFiles([join(downloads, 'model.safetensors'), join(downloads, 'run.json')]);
+  await page.waitForFunction((n) => window.deitWeb.classify.count > n, before, { timeout: 30_000 });
+  assert.match(await page.locator('#model-line').textContent(), /model\.safetensors/);
+  assert.equal(Number(await page.locator('#prediction').getAttribute('data-class')), mine[0].index, 'the page agrees with deit-eval on the downloaded student');
 
   // Served without COOP/COEP the page still classifies, on tfjs's single-threaded kernels, and says so.
   const plain = await serve(join(app, 'dist'), { isolate: false });
