@@ -3,7 +3,7 @@
 // same code as `npx deit-train`, at a reduced epoch budget), their run.json, accuracies and token analysis, and a
 // small split of MNIST digits for the live distillation. Needs the workspace built (`npm run build`).
 //
-//   node scripts/make-assets.mjs [--epoch-scale 0.5] [--seed 0] [--from runs/mnist-main-<time>] [--out DIR]
+//   node scripts/make-assets.mjs [--epoch-scale 1] [--seed 0] [--from runs/mnist-main-<time>] [--out DIR]
 //
 // --from reuses an existing main-job output folder instead of training.
 import { execFileSync } from 'node:child_process';
@@ -17,7 +17,7 @@ import { mnistDataset } from '@deitjs/data';
 const here = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({
   options: {
-    'epoch-scale': { type: 'string', default: '0.5' },
+    'epoch-scale': { type: 'string', default: '1' },
     seed: { type: 'string', default: '0' },
     from: { type: 'string' },
     'train-per-class': { type: 'string', default: '50' },
