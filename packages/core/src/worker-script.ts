@@ -65,6 +65,9 @@ async function bundleFromSources(entry: string, what: string): Promise<URL> {
           build.onResolve({ filter: /^[^./]/ }, (args) => {
             const m = /^@deitjs\/([^/]+)$/.exec(args.path);
             if (m) return { path: join(packagesDir, m[1]!, 'src', 'index.ts') };
+            // tfjs-core's gradient and chained-op registrations (core's src/tf.ts) are ES modules in a CommonJS
+            // package, which Node cannot import by path: bundled, as core's own Node build does.
+            if (/^@tensorflow\/tfjs-core\/dist\//.test(args.path)) return undefined;
             return { external: true };
           });
         },
