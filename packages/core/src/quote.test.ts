@@ -30,9 +30,7 @@ describe('quote: hostile values in error messages', () => {
     expect(quote(2n ** 60n)).toBe('1152921504606846976');
     expect(quote([0, 2n ** 64n])).toBe('[0, 18446744073709551616]');
     const huge = 1n << 8_000_000n; // what a 1 MB LONG4 decodes to
-    const t = Date.now();
     expect(quote(huge)).toBe('<integer of 8000004 bits>');
-    expect(Date.now() - t).toBeLessThan(1000);
   });
 
   it('cycles: marked, never "circular structure"', () => {
