@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './errors.js';
-import { initBackend, parseBackendChoice } from './backend.js';
+import { initBackend, parseBackendChoice, type WasmBinaryName } from './backend.js';
 import { tf } from './tf.js';
 
 describe('initBackend', () => {
@@ -17,6 +17,17 @@ describe('initBackend', () => {
     expect(report.attempts[0]!.reason).toMatch(/tfjs-node-gpu is not installed/);
     expect(report.attempts[1]!.reason).toMatch(/tfjs-node is not installed/);
     expect(report.attempts[2]!.ok).toBe(true);
+  });
+
+  it("describes Node's wasm as one tfjs thread, with why, and refuses an incomplete wasmPaths map naming the option", async () => {
+    const report = await initBackend('wasm', { threads: true });
+    expect(report.attempts[0]!.reason).toMatch(/^WebAssembly( with SIMD)?, tfjs's kernels on 1 thread \(tfjs-backend-wasm has no threaded build in Node\); deitjs kernels/);
+    expect(tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT')).toBe(false);
+    const partial = { 'tfjs-backend-wasm.wasm': '/a.wasm' } as unknown as Record<WasmBinaryName, string>;
+    await expect(initBackend('wasm', { wasmPaths: partial })).rejects.toThrow(/wasmPaths: .*tfjs-backend-wasm-simd\.wasm/);
+    await expect(initBackend('wasm', { wasmPaths: partial })).rejects.toBeInstanceOf(ConfigError);
+    // Options of the wasm backend do not concern cpu.
+    expect((await initBackend('cpu', { wasmPaths: partial })).backend).toBe('cpu');
   });
 
   it('honours an explicit cpu choice', async () => {

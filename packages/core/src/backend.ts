@@ -1,5 +1,5 @@
 import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { ConfigError } from './errors.js';
 import { COMPOSITE_WASM_KERNELS, registerWasmKernels, wasmKernelThreads } from './kernels/register.js';
 import { keepNodeErrorExit } from './node-exit.js';
@@ -28,6 +28,26 @@ export interface BackendReport {
   attempts: BackendAttempt[];
 }
 
+/** The file names of tfjs-backend-wasm's three binaries (keys of {@link InitBackendOptions.wasmPaths}). */
+export type WasmBinaryName = 'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm';
+
+/** Options of {@link initBackend}; both concern the wasm backend only. */
+export interface InitBackendOptions {
+  /**
+   * Where tfjs-backend-wasm's `.wasm` binaries are served from: a URL prefix (a directory, ending in `/`), or the
+   * URL of each binary by file name (what a bundler emits for `?url` imports). Default: beside tfjs-backend-wasm's
+   * own script, which works in Node and in unbundled pages.
+   */
+  wasmPaths?: string | Readonly<Record<WasmBinaryName, string>>;
+  /**
+   * Whether tfjs-backend-wasm may run its multi-threaded build. Default false. That build starts its workers from
+   * the source text of one of its functions, which a minifying bundler breaks ("_scriptDir is not defined"); opt in
+   * only in an unminified bundle on a cross-origin-isolated page (COOP/COEP headers: SharedArrayBuffer). Node has
+   * no threaded tfjs build either way. It is read when the wasm backend first starts in this context.
+   */
+  threads?: boolean;
+}
+
 const CHOICES: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
 /** Parses a backend name from a flag or `DEIT_BACKEND`, with an error naming the option. */
@@ -53,7 +73,34 @@ async function tryNative(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-no
   return { candidate, ok: true, gpu, reason: gpu ? 'native TensorFlow on the GPU' : 'native TensorFlow on the CPU' };
 }
 
-async function trySimple(name: 'wasm' | 'cpu'): Promise<BackendAttempt> {
+const inNode = (): boolean => tf.env().getBool('IS_NODE');
+
+// Applies the wasm options before tfjs-backend-wasm first starts (it reads both only then).
+function configureWasm(options: InitBackendOptions): void {
+  if (options.threads !== true) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  if (options.wasmPaths === undefined) return;
+  try {
+    setWasmPaths(options.wasmPaths);
+  } catch (err) {
+    // tfjs refuses a map missing a binary, and any paths once its backend has failed to start.
+    throw new ConfigError('wasmPaths', err instanceof Error ? err.message : String(err));
+  }
+}
+
+// What tfjs's own wasm kernels run on, with why there is only one thread when there is.
+async function wasmDescription(threads: boolean): Promise<string> {
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const n = getThreadsCount();
+  let why = '';
+  if (n <= 1) {
+    if (inNode()) why = ' (tfjs-backend-wasm has no threaded build in Node)';
+    else if (!threads) why = ' (initBackend option threads: false)';
+    else if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== true) why = ' (not cross-origin isolated: no SharedArrayBuffer)';
+  }
+  return `WebAssembly${simd === true ? ' with SIMD' : ''}, tfjs's kernels on ${n} thread${n === 1 ? '' : 's'}${why}`;
+}
+
+async function trySimple(name: 'wasm' | 'cpu', options: InitBackendOptions = {}): Promise<BackendAttempt> {
   try {
     if (await tf.setBackend(name)) {
       await tf.ready();
@@ -67,7 +114,7 @@ async function trySimple(name: 'wasm' | 'cpu'): Promise<BackendAttempt> {
         const why = err instanceof Error ? err.message : String(err);
         kernels = `deitjs kernels for ${COMPOSITE_WASM_KERNELS.join(', ')} only, tfjs's own for the rest (deitjs's SIMD kernels failed to load: ${why})`;
       }
-      return { candidate: name, ok: true, reason: `WebAssembly with SIMD (tfjs's kernels on one thread in Node); ${kernels}` };
+      return { candidate: name, ok: true, reason: `${await wasmDescription(options.threads === true)}; ${kernels}` };
     }
     return { candidate: name, ok: false, reason: `the ${name} backend did not initialise` };
   } catch (err) {
@@ -78,9 +125,10 @@ async function trySimple(name: 'wasm' | 'cpu'): Promise<BackendAttempt> {
 /**
  * Selects and initialises the TF.js backend. `auto` tries `@tensorflow/tfjs-node-gpu` (with a usable GPU),
  * then `@tensorflow/tfjs-node`, then `wasm`, then `cpu`. The default choice comes from `DEIT_BACKEND`.
- * An explicit choice that cannot start throws a {@link ConfigError}.
+ * An explicit choice that cannot start throws a {@link ConfigError}. In a browser, pass `wasmPaths` where a bundler
+ * moved the `.wasm` files; see {@link InitBackendOptions} for `threads`.
  */
-export async function initBackend(choice: BackendChoice = parseBackendChoice(process.env.DEIT_BACKEND ?? 'auto', 'DEIT_BACKEND')): Promise<BackendReport> {
+export async function initBackend(choice: BackendChoice = defaultChoice(), options: InitBackendOptions = {}): Promise<BackendReport> {
   const attempts: BackendAttempt[] = [];
   const done = (gpu = false): BackendReport => {
     silenceCpuBanner();
@@ -95,13 +143,21 @@ export async function initBackend(choice: BackendChoice = parseBackendChoice(pro
     if (cpuTry.ok) return done(false);
     if (choice === 'tensorflow') throw new ConfigError('backend', `tensorflow is not available: ${attempts.map((a) => a.reason).join('; ')}`);
   }
-  for (const name of choice === 'auto' ? (['wasm', 'cpu'] as const) : [choice as 'wasm' | 'cpu']) {
+  const simple = choice === 'auto' ? (['wasm', 'cpu'] as const) : [choice as 'wasm' | 'cpu'];
+  if (simple[0] === 'wasm') configureWasm(options);
+  for (const name of simple) {
     // Starting wasm instantiates Emscripten's module, whose process error listeners would take over the user's crashes.
-    const a = await (name === 'wasm' ? keepNodeErrorExit(() => trySimple(name)) : trySimple(name));
+    const a = await (name === 'wasm' ? keepNodeErrorExit(() => trySimple(name, options)) : trySimple(name));
     attempts.push(a);
     if (a.ok) return done(false);
   }
   throw new ConfigError('backend', `no backend could start: ${attempts.map((a) => `${a.candidate}: ${a.reason}`).join('; ')}`);
+}
+
+// `DEIT_BACKEND` where there is a process environment (Node), else auto.
+function defaultChoice(): BackendChoice {
+  const env = typeof process === 'undefined' ? undefined : process.env?.DEIT_BACKEND;
+  return parseBackendChoice(env ?? 'auto', 'DEIT_BACKEND');
 }
 
 // The cpu backend prints a multi-line "install tfjs-node" banner on first use in Node; we report the

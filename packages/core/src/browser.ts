@@ -50,6 +50,8 @@ export {
   type BackendChoice,
   type BackendAttempt,
   type BackendReport,
+  type InitBackendOptions,
+  type WasmBinaryName,
   parseBackendChoice,
   initBackend,
   describeBackend,

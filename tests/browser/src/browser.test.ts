@@ -77,6 +77,8 @@ describe('DeiT in headless Chromium (Vite bundle of @deitjs/models)', () => {
       const want = await nodeForward(backend);
       expect(got.backend).toBe(backend);
       expect(got.crossOriginIsolated).toBe(true);
+      // Even on an isolated page, tfjs's threaded wasm build stays off unless asked (it breaks in minified bundles).
+      if (backend === 'wasm') expect(got.reason).toMatch(/^WebAssembly with SIMD, tfjs's kernels on 1 thread \(initBackend option threads: false\)/);
       for (const key of ['logits', 'cls', 'dist'] as const) {
         const rel = relL2Error(got[key], want[key]);
         console.log(`${backend} ${key}: rel. L2 browser vs Node ${rel.toExponential(2)}`);

@@ -17,6 +17,8 @@ export interface PageRequest {
 export interface PageResult {
   /** The backend `initBackend` started. */
   backend: string;
+  /** Why `initBackend` chose it (its attempt's reason): what runs the kernels. */
+  reason: string;
   crossOriginIsolated: boolean;
   /** Eval logits (the mean of the two heads), flattened `[batch, classes]`. */
   logits: number[];
