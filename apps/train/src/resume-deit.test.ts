@@ -18,7 +18,8 @@ describe('deit-train --resume checkpoint.pth (deit main.py)', () => {
     const pth = join(dir, 'checkpoint.pth');
     copyFileSync(fixture, pth);
     const out = join(dir, 'continued');
-    const args = ['--data', 'mnist', '--train-per-class', '2', '--test-per-class', '1', '--batch-size', '10', '--input-size', '32'];
+    // The fixture's deit run fed MNIST as three channels.
+    const args = ['--data', 'mnist', '--in-chans', '3', '--train-per-class', '2', '--test-per-class', '1', '--batch-size', '10', '--input-size', '32'];
     const flags = ['--model', 'deit_micro_distilled_patch4_32', '--distillation-type', 'none', '--aa', 'none', '--reprob', '0', '--mixup', '0', '--cutmix', '0'];
     const code = await main([...args, ...flags, '--epochs', '5', '--resume', pth, '--output', out], io);
     expect(code, err).toBe(0);

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, readSafetensors, Rng, tf, toFloat32, writeSafetensors } from '@deitjs/core';
+import { MNIST_NORMALIZATION } from '@deitjs/data';
 import { ortTeacherOf } from '@deitjs/recipes';
 import { createTeacher } from '@deitjs/teachers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +25,8 @@ describe('deit-train --teacher-engine onnx (wasm)', () => {
   });
 
   it("the ONNX Runtime teacher gives the TF.js teacher's logits and hard labels on the same batch", async () => {
-    const tfjs = createTeacher('resnet_mnist', { weights: teacherFile });
+    // Fed MNIST-normalised images, as the run below feeds it (the export's cache key includes that mapping).
+    const tfjs = createTeacher('resnet_mnist', { weights: teacherFile, inputNormalization: { mean: [...MNIST_NORMALIZATION.mean], std: [...MNIST_NORMALIZATION.std] } });
     // Exported for the students' 32 px, as deit-train does.
     const ort = await ortTeacherOf(tfjs, { env, imgSize: 32 });
     try {
