@@ -108,7 +108,8 @@ async function trySimple(name: 'wasm' | 'cpu', options: InitBackendOptions = {})
       let kernels: string;
       try {
         const replaced = await registerWasmKernels();
-        kernels = `deitjs kernels for ${replaced.join(', ')} (matMul on ${await wasmKernelThreads()} threads)`;
+        const n = await wasmKernelThreads();
+        kernels = `deitjs kernels for ${replaced.join(', ')} (matMul on ${n} thread${n === 1 ? '' : 's'})`;
       } catch (err) {
         // The backend works without the SIMD kernels, only slower; the composite ones were registered before.
         const why = err instanceof Error ? err.message : String(err);

@@ -1,9 +1,4 @@
 import { initBackend, tf } from '@deitjs/core';
-// core's tf.ts imports these two for their side effects (every gradient, the chained tensor methods); bundled from
-// core's sources, whose package.json lists only dist/ files as having side effects, they would be dropped.
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
-import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -18,26 +13,25 @@ export interface BackendStatus {
   summary: string;
 }
 
+// The bundler emits the .wasm binaries as hashed assets (nothing from a CDN); initBackend hands them to tfjs.
+const wasmPaths = { 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded };
+
 /**
- * Starts the wasm backend from the bundled .wasm files (nothing from a CDN), with deitjs's kernels where they load;
- * falls back to the cpu backend. Without cross-origin isolation tfjs runs its single-threaded SIMD build.
+ * Starts the wasm backend from the bundled .wasm files, with deitjs's kernels where they load; falls back to the cpu
+ * backend. tfjs's own kernels run single-threaded (initBackend's default): the app is a minified bundle, which
+ * tfjs-backend-wasm's threaded build does not survive.
  */
 export async function startBackend(): Promise<BackendStatus> {
-  setWasmPaths({ 'tfjs-backend-wasm.wasm': wasmPlain, 'tfjs-backend-wasm-simd.wasm': wasmSimd, 'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded });
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   let detail: string;
   try {
-    const report = await initBackend('wasm');
-    // core words its reason for Node; keep the part about deitjs's kernels.
-    const reason = report.attempts.find((a) => a.ok)?.reason ?? '';
-    detail = `tfjs's WebAssembly kernels on ${getThreadsCount()} thread(s)${reason.includes('; ') ? `; ${reason.slice(reason.indexOf('; ') + 2)}` : ''}`;
+    const report = await initBackend('wasm', { wasmPaths });
+    detail = report.attempts.find((a) => a.ok)?.reason ?? '';
   } catch (err) {
     const report = await initBackend('cpu');
     detail = `WebAssembly failed (${err instanceof Error ? err.message : String(err)}); ${report.attempts.find((a) => a.ok)?.reason ?? ''}`;
   }
   const backend = tf.getBackend();
-  const threads = isolated
-    ? 'cross-origin isolated (SharedArrayBuffer: WebAssembly threads)'
-    : 'not cross-origin isolated: no SharedArrayBuffer, so tfjs runs its single-threaded kernels (serve with `npm run web` for COOP/COEP)';
-  return { backend, isolated, summary: `backend ${backend}; ${threads}. ${detail}` };
+  const where = isolated ? 'cross-origin isolated (SharedArrayBuffer)' : 'not cross-origin isolated: no SharedArrayBuffer (serve with `npm run web` for COOP/COEP)';
+  return { backend, isolated, summary: `backend ${backend}; ${where}. ${detail}` };
 }
