@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { bundleForBrowser } from '../../../scripts/check-browser-bundles.mjs';
 import * as browser from './browser.js';
 import * as node from './index.js';
@@ -13,5 +13,16 @@ describe('browser entry', () => {
   it("exports a subset of Node's entry, each the same binding", () => {
     expect(Object.keys(browser).length).toBeGreaterThan(0);
     for (const [name, value] of Object.entries(browser)) expect((node as Record<string, unknown>)[name], name).toBe(value);
+  });
+
+  it('has the Trainer, which without the file side (a browser bundle) refuses runDir and resume, naming the option', async () => {
+    expect(browser.Trainer).toBe(node.Trainer);
+    vi.resetModules(); // a fresh module graph, where trainer.ts (Node's file side) was never loaded
+    const fresh = await import('./trainer-files.js');
+    expect(() => fresh.openRunDirectory('runs/x')).toThrow(/^runDir: needs Node/);
+    expect(() => fresh.trainerFiles('resume')).toThrow(/^resume: needs Node/);
+    const none = fresh.openRunDirectory(undefined);
+    expect(none.file('last')).toBeUndefined();
+    expect(() => none.create()).not.toThrow();
   });
 });
