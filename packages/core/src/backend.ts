@@ -87,17 +87,21 @@ function configureWasm(options: InitBackendOptions): void {
   }
 }
 
-// What tfjs's own wasm kernels run on, with why there is only one thread when there is.
+// What tfjs's own wasm kernels run on: its threaded build (as many threads as tfjs chose), or one thread and why.
 async function wasmDescription(threads: boolean): Promise<string> {
-  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  const n = getThreadsCount();
-  let why = '';
-  if (n <= 1) {
-    if (inNode()) why = ' (tfjs-backend-wasm has no threaded build in Node)';
-    else if (!threads) why = ' (initBackend option threads: false)';
-    else if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== true) why = ' (not cross-origin isolated: no SharedArrayBuffer)';
+  const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+  const wasm = `WebAssembly${simd ? ' with SIMD' : ''}`;
+  // tfjs starts its threaded build exactly when both flags hold (and no single .wasm path was forced).
+  if (simd && (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true) {
+    const n = getThreadsCount();
+    return `${wasm}, tfjs's threaded build on ${n} thread${n === 1 ? '' : 's'}`;
   }
-  return `WebAssembly${simd === true ? ' with SIMD' : ''}, tfjs's kernels on ${n} thread${n === 1 ? '' : 's'}${why}`;
+  let why = 'no WebAssembly SIMD here';
+  if (inNode()) why = 'tfjs-backend-wasm has no threaded build in Node';
+  else if (!threads) why = 'initBackend option threads: false';
+  else if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== true) why = 'not cross-origin isolated: no SharedArrayBuffer';
+  else if (simd) why = 'WebAssembly threads unsupported here';
+  return `${wasm}, tfjs's kernels on 1 thread (${why})`;
 }
 
 async function trySimple(name: 'wasm' | 'cpu', options: InitBackendOptions = {}): Promise<BackendAttempt> {
