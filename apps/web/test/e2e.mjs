@@ -2,10 +2,11 @@
 // End-to-end test of the built app (run by `npm test` after `vite build`): serves dist/ on 127.0.0.1 with COOP/COEP,
 // drives Debian's chromium with playwright-core, draws a digit stroke and checks that the page's prediction is Node's
 // (deit-eval predict on the same 28×28 pixels with the same run directory), runs a short live distillation (loss must
-// fall, pause must hold), downloads the student and checks deit-eval loads it, and saves screenshots.
+// fall, pause must hold), downloads the student and checks deit-eval loads it, and saves screenshots. The student's
+// ONNX export (deit-eval export --format onnx), chosen as "your own model", must give the same answer in onnxruntime-web.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,6 +87,27 @@ try {
   assert.equal(shown, node[0].index, "the page's prediction is Node's");
   for (const { index, probability } of node) assert.ok(Math.abs(pageProbs[index] - probability) < 1e-3, `class ${index}: page p ${pageProbs[index]} vs node ${probability}`);
   assert.ok((await page.locator('#inside canvas.heat').count()) === 4, 'four attention maps');
+
+  // The same student exported to ONNX, its labels renamed (so that the page must name classes by id2label), chosen
+  // as "your own model": onnxruntime-web must give the TF.js path's answer on the same digit.
+  const onnxDir = join(work, 'onnx-student');
+  execFileSync(process.execPath, [deitEval, 'export', '--format', 'onnx', '--run', studentRun, '--output', onnxDir], { stdio: 'pipe' });
+  const names = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+  const config = JSON.parse(readFileSync(join(onnxDir, 'config.json'), 'utf8'));
+  config.id2label = Object.fromEntries(names.map((n, i) => [String(i), n]));
+  writeFileSync(join(onnxDir, 'config.json'), JSON.stringify(config));
+  const beforeOnnx = await page.evaluate(() => window.deitWeb.classify.count);
+  await page.locator('#model-files').setInputFiles(['config.json', 'preprocessor_config.json', 'onnx/model.onnx'].map((f) => join(onnxDir, f)));
+  await page.waitForFunction((n) => window.deitWeb.classify.count > n, beforeOnnx, { timeout: 30_000 });
+  assert.match(await page.locator('#model-line').textContent(), /ONNX, 10 classes, onnxruntime-web/);
+  const onnxShown = Number(await page.locator('#prediction').getAttribute('data-class'));
+  const onnxProbs = softmax(await page.evaluate(() => Array.from(window.deitWeb.classify.lastLogits.mean)));
+  log(`ONNX (onnxruntime-web) predicts ${names[onnxShown]} (p ${onnxProbs[onnxShown].toFixed(6)} vs TF.js ${pageProbs[shown].toFixed(6)})`);
+  assert.equal(onnxShown, shown, "the ONNX export's top-1 is the TF.js path's");
+  assert.equal(await page.locator('#prediction').textContent(), names[shown], 'classes are named by config.json id2label');
+  for (let i = 0; i < 10; i++) assert.ok(Math.abs(onnxProbs[i] - pageProbs[i]) < 1e-4, `class ${i}: ONNX p ${onnxProbs[i]} vs TF.js ${pageProbs[i]}`);
+  assert.equal(await page.locator('#top5-dist .row').count(), 5, 'the distilled export shows both heads');
+  await page.screenshot({ path: join(shots, 'classify-onnx.png'), fullPage: true });
 
   // Live distillation from the committed teacher: two epochs of the students (30 steps).
   await page.locator('#epochs').fill('2');
