@@ -102,11 +102,18 @@ try {
   assert.match(await page.locator('#model-line').textContent(), /ONNX, 10 classes, onnxruntime-web/);
   const onnxShown = Number(await page.locator('#prediction').getAttribute('data-class'));
   const onnxProbs = softmax(await page.evaluate(() => Array.from(window.deitWeb.classify.lastLogits.mean)));
-  log(`ONNX (onnxruntime-web) predicts ${names[onnxShown]} (p ${onnxProbs[onnxShown].toFixed(6)} vs TF.js ${pageProbs[shown].toFixed(6)})`);
+  const maxDiff = Math.max(...onnxProbs.map((p, i) => Math.abs(p - pageProbs[i])));
+  log(`ONNX (onnxruntime-web) predicts ${names[onnxShown]} (p ${onnxProbs[onnxShown].toFixed(6)} vs TF.js ${pageProbs[shown].toFixed(6)}; max |Δp| ${maxDiff.toExponential(1)})`);
   assert.equal(onnxShown, shown, "the ONNX export's top-1 is the TF.js path's");
   assert.equal(await page.locator('#prediction').textContent(), names[shown], 'classes are named by config.json id2label');
   for (let i = 0; i < 10; i++) assert.ok(Math.abs(onnxProbs[i] - pageProbs[i]) < 1e-4, `class ${i}: ONNX p ${onnxProbs[i]} vs TF.js ${pageProbs[i]}`);
   assert.equal(await page.locator('#top5-dist .row').count(), 5, 'the distilled export shows both heads');
+  // The whole folder through the folder picker: the same answer, the folder's name as the source.
+  const beforeFolder = await page.evaluate(() => window.deitWeb.classify.count);
+  await page.locator('#onnx-folder').setInputFiles(onnxDir);
+  await page.waitForFunction((n) => window.deitWeb.classify.count > n, beforeFolder, { timeout: 30_000 });
+  assert.match(await page.locator('#model-line').textContent(), /\(onnx-student\)/);
+  assert.equal(await page.locator('#prediction').textContent(), names[shown]);
   await page.screenshot({ path: join(shots, 'classify-onnx.png'), fullPage: true });
 
   // Live distillation from the committed teacher: two epochs of the students (30 steps).
