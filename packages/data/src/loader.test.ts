@@ -206,6 +206,6 @@ describe('DataLoader options', () => {
     const loader = new DataLoader({ dataset: mixed, transform: { kind: 'plain' }, batchSize: 2, shuffle: false });
     const err = await collect(loader, 0).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ShapeError);
-    expect((err as Error).message).toMatch(/mixed#1 became 5×4 but the batch is 4×4/);
+    expect((err as Error).message).toMatch(/mixed#1 became 5×4×3 but the batch is 4×4×3/);
   });
 });
