@@ -1,7 +1,7 @@
 // The browser entry of @deitjs/data (`dist/browser.js`): images, transforms (timm's train/eval pipelines, RandAugment,
 // Mixup/CutMix …), samplers and batch assembly — all on host pixel arrays. Decoding files, the on-disk data sets and
-// the worker-thread DataLoader need Node: Node's entry (index.ts) exports them. A neutral export added to index.ts
-// belongs here too.
+// the worker-thread DataLoader need Node: Node's entry (index.ts) re-exports this list and adds them. A neutral export
+// goes here, a Node-only one in index.ts.
 export { type HostImage, type Uint8Image, type FloatImage, type Sample, createImage, assertImage, toUint8Image, toFloatImage, greyToRgb, crop } from './image.js';
 export { DatasetError } from './dataset-error.js';
 export type { Dataset } from './dataset.js';

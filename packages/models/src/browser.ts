@@ -1,7 +1,7 @@
 // The browser entry of @deitjs/models (`dist/browser.js`): DeiT, the registry, weights from a StateDict (core's
 // loadSafetensors reads one from an ArrayBuffer, Blob or URL), pretrained weights fetched without a file cache,
 // classification. The Node entry (index.ts) is this plus the Hub file cache and downloads (the `*-node.ts` files).
-// A neutral export added to index.ts belongs here too; a Node-only one must not be (src/browser.test.ts checks).
+// Node's entry (index.ts) re-exports this list: a neutral export goes here, a Node-only one in index.ts (src/browser.test.ts checks).
 export { DeiT, type DeiTConfig, type FeatureOptions, CLASSIFIER_KEYS } from './deit.js';
 export {
   type DeiTArchitecture,
