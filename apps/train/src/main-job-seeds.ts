@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@deitjs/core';
 import type { TrainIO } from './io.js';
@@ -28,13 +28,17 @@ export async function runMainJobSeeds(
 ): Promise<SeedStatistics> {
   mkdirSync(output, { recursive: true });
   const done: SeedAccuracies[] = [];
+  const lines: string[] = [];
   for (const [i, seed] of seeds.entries()) {
     io.stderr.write(`\n=== seed ${seed} (${i + 1} of ${seeds.length}) → ${join(output, `seed-${seed}`)}\n`);
     const t0 = performance.now();
     const stages = await runMainJob({ ...job, seed, output: join(output, `seed-${seed}`) }, io);
     const acc = seedAccuracies(seed, stages);
     done.push(acc);
-    appendFileSync(join(output, SEED_FILES.perSeed), `${JSON.stringify({ ...acc, seconds: Math.round((performance.now() - t0) / 1000) })}\n`);
+    lines.push(`${JSON.stringify({ ...acc, seconds: Math.round((performance.now() - t0) / 1000) })}\n`);
+    // Rewritten whole (atomically) rather than appended: a kill mid-write never leaves half a line, and a rerun into
+    // the same folder does not mix with an earlier run's seeds.
+    writeFileAtomic(join(output, SEED_FILES.perSeed), lines);
     writeFileAtomic(join(output, SEED_FILES.statistics), [`${JSON.stringify(seedStatistics(done), null, 2)}\n`]);
     io[tablesTo].write(`\nseed ${seed}:\n${formatMainJobTable(stages, (performance.now() - t0) / 1000)}\n`);
   }
