@@ -144,7 +144,7 @@ export const OPTION_DEFS: readonly OptionDef[] = [
     choices: ['tfjs', 'onnx'],
     help: "what computes the student's training step: onnx = one ONNX Runtime graph (onnxruntime-node; DeiT students)",
   },
-  { key: 'engineThreads', kind: 'int', min: 0, help: 'onnx engine: ONNX Runtime intra-op threads (0: its default, one per core)' },
+  { key: 'engineThreads', kind: 'int', min: 0, help: 'onnx engine: ONNX Runtime intra-op threads (0: one per physical core)' },
   { key: 'distillationType', kind: 'string', choices: ['none', 'soft', 'hard'], help: 'distillation type' },
   { key: 'distillationAlpha', kind: 'number', min: 0, max: 1, help: 'weight of the distillation loss' },
   { key: 'distillationTau', kind: 'number', gt: 0, help: 'soft distillation temperature' },

@@ -13,7 +13,9 @@ export {
   ORT_PACKAGE,
   OrtUnavailableError,
   loadOrt,
+  spinningOptions,
 } from './ort-loader.js';
+export { physicalCores, intraOpThreads } from './threads.js';
 export { onnxModelPath } from './model-path.js';
 export { type OrtClassifierOptions, type OrtLogits, OrtClassifier } from './ort-classifier.js';
 export { type OrtWorkerSessionOptions, type OrtOutputs, OrtWorkerSession } from './ort-worker-session.js';

@@ -2,10 +2,11 @@ import { ConfigError, ShapeError, nhwcToNchw, tf } from '@deitjs/core';
 import { INPUT_NAME, LOGITS, LOGITS_CLS, LOGITS_DIST } from './export-deit.js';
 import { onnxModelPath } from './model-path.js';
 import { type OrtLoadOptions, type OrtModuleLike, type OrtSessionLike, loadOrt } from './ort-loader.js';
+import { intraOpThreads } from './threads.js';
 
 /** Options of {@link OrtClassifier.create}. */
 export interface OrtClassifierOptions {
-  /** Threads of ONNX Runtime's intra-op pool (default 0: one per core). */
+  /** Threads of ONNX Runtime's intra-op pool (default 0: one per physical core, counted by `physicalCores`). */
   intraOpThreads?: number;
   /** Threads of the inter-op pool (default 1: the graphs run sequentially). */
   interOpThreads?: number;
@@ -57,8 +58,7 @@ export class OrtClassifier {
 
   /** Loads onnxruntime (lazily) and opens a session on an `.onnx` file (or an exported folder) or the file's bytes. */
   static async create(model: string | Uint8Array, options: OrtClassifierOptions = {}): Promise<OrtClassifier> {
-    const intra = options.intraOpThreads ?? 0;
-    if (!Number.isInteger(intra) || intra < 0) throw new ConfigError('intraOpThreads', `must be a non-negative integer, got ${intra}`);
+    const intra = intraOpThreads(options.intraOpThreads);
     const ort = await loadOrt(options.loader);
     const session = await ort.InferenceSession.create(typeof model === 'string' ? onnxModelPath(model) : model, {
       intraOpNumThreads: intra,

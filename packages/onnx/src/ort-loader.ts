@@ -12,7 +12,7 @@ export interface OrtTensorLike {
 
 /** Session options deitjs passes to onnxruntime. */
 export interface OrtSessionOptionsLike {
-  /** Threads of the intra-op pool (0 = one per core). */
+  /** Threads of the intra-op pool (0 = ONNX Runtime's own count, which can be too low; deitjs passes `physicalCores()`). */
   intraOpNumThreads?: number;
   /** Threads of the inter-op pool. */
   interOpNumThreads?: number;
@@ -20,6 +20,17 @@ export interface OrtSessionOptionsLike {
   graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
   /** Execution providers, in order of preference. */
   executionProviders?: string[];
+  /** Session config entries, nested by dotted key (e.g. `{ session: { intra_op: { allow_spinning: '0' } } }`). */
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * The session config that sets whether the intra-op threads spin between runs. Spinning keeps a pool's threads busy
+ * after each run; with two sessions taking turns on the same cores (a teacher beside the training step), each pool's
+ * spinning takes CPU from the other's run.
+ */
+export function spinningOptions(allowSpinning: boolean | undefined): Pick<OrtSessionOptionsLike, 'extra'> {
+  return allowSpinning === undefined ? {} : { extra: { session: { intra_op: { allow_spinning: allowSpinning ? '1' : '0' } } } };
 }
 
 /** The parts of an onnxruntime `InferenceSession` that deitjs uses. */

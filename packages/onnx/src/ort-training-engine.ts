@@ -1,6 +1,6 @@
 import { ConfigError, type Rng, ShapeError, type Teacher, tf } from '@deitjs/core';
 import type { DeiTConfig } from '@deitjs/models';
-import { type OrtLoadOptions, type OrtModuleLike, type OrtSessionLike, type OrtTensorLike, loadOrt } from './ort-loader.js';
+import { type OrtLoadOptions, type OrtModuleLike, type OrtSessionLike, type OrtTensorLike, loadOrt, spinningOptions } from './ort-loader.js';
 import { modelBytes } from './serialize.js';
 import {
   TRAIN_DROP_PATH,
@@ -15,11 +15,14 @@ import {
   gradName,
 } from './train-graph.js';
 import { type TrainingLossSpec, targetMatrix } from './train-graph-loss.js';
+import { intraOpThreads } from './threads.js';
 
 /** Options of {@link OrtTrainingEngine.create}. */
 export interface OrtTrainingEngineOptions {
-  /** Threads of ONNX Runtime's intra-op pool (default 0: one per core). */
+  /** Threads of ONNX Runtime's intra-op pool (default 0: one per physical core, counted by `physicalCores`). */
   intraOpThreads?: number;
+  /** Whether the intra-op threads spin after a run (ONNX Runtime's default: yes); see `OrtWorkerSessionOptions`. */
+  allowSpinning?: boolean;
   /** Where onnxruntime comes from (default: `import('onnxruntime-node')`). */
   loader?: OrtLoadOptions;
 }
@@ -70,8 +73,7 @@ export class OrtTrainingEngine {
 
   /** Builds the training graph of `model` with `loss` and opens an ONNX Runtime session on it. */
   static async create(model: TrainableDeiT, loss: TrainingLossSpec, options: OrtTrainingEngineOptions = {}): Promise<OrtTrainingEngine> {
-    const intra = options.intraOpThreads ?? 0;
-    if (!Number.isInteger(intra) || intra < 0) throw new ConfigError('intraOpThreads', `must be a non-negative integer, got ${intra}`);
+    const intra = intraOpThreads(options.intraOpThreads);
     const graph = deitTrainingGraph(model.config, loss);
     const variables = model.trainableVariables();
     const expected = new Set(graph.params.map((p) => p.name));
@@ -87,6 +89,7 @@ export class OrtTrainingEngine {
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
       executionProviders: ['cpu'],
+      ...spinningOptions(options.allowSpinning),
     });
     return new OrtTrainingEngine(ort, session, graph);
   }

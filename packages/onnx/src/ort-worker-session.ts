@@ -1,13 +1,19 @@
 import { MessageChannel, type MessagePort, Worker, receiveMessageOnPort } from 'node:worker_threads';
-import { ConfigError, DeitError, ShapeError, workerScript } from '@deitjs/core';
+import { DeitError, ShapeError, workerScript } from '@deitjs/core';
 import { onnxModelPath } from './model-path.js';
 import { ORT_PACKAGE, OrtUnavailableError } from './ort-loader.js';
 import type { OrtWorkerInit, OrtWorkerReady, OrtWorkerReply, OrtWorkerRequest } from './ort-worker.js';
+import { intraOpThreads } from './threads.js';
 
 /** Options of {@link OrtWorkerSession.create}. */
 export interface OrtWorkerSessionOptions {
-  /** Threads of ONNX Runtime's intra-op pool (default 0: one per core). */
+  /** Threads of ONNX Runtime's intra-op pool (default 0: one per physical core, counted by `physicalCores`). */
   intraOpThreads?: number;
+  /**
+   * Whether the intra-op threads spin after a run (ONNX Runtime's default: yes). Turn it off when another session
+   * (e.g. the training step's) runs on the same cores between this one's runs.
+   */
+  allowSpinning?: boolean;
   /** The onnxruntime package the worker imports (default `onnxruntime-node`). */
   packageName?: string;
 }
@@ -44,13 +50,12 @@ export class OrtWorkerSession {
 
   /** Starts the worker and opens the session on an `.onnx` file (or an exported folder) or the file's bytes. */
   static async create(model: string | Uint8Array, options: OrtWorkerSessionOptions = {}): Promise<OrtWorkerSession> {
-    const intra = options.intraOpThreads ?? 0;
-    if (!Number.isInteger(intra) || intra < 0) throw new ConfigError('intraOpThreads', `must be a non-negative integer, got ${intra}`);
+    const intra = intraOpThreads(options.intraOpThreads);
     const packageName = options.packageName ?? ORT_PACKAGE;
     const script = await workerScript(new URL('./ort-worker.js', import.meta.url), new URL('./ort-worker.ts', import.meta.url), 'ONNX Runtime worker');
     const control = new SharedArrayBuffer(4);
     const { port1, port2 } = new MessageChannel();
-    const init: OrtWorkerInit = { model: typeof model === 'string' ? onnxModelPath(model) : model, intraOpThreads: intra, interOpThreads: 1, packageName, control, port: port2 };
+    const init: OrtWorkerInit = { model: typeof model === 'string' ? onnxModelPath(model) : model, intraOpThreads: intra, interOpThreads: 1, packageName, control, port: port2, ...(options.allowSpinning === undefined ? {} : { allowSpinning: options.allowSpinning }) };
     const worker = new Worker(script, { workerData: init, transferList: [port2] });
     const ready = await new Promise<OrtWorkerReady>((resolve, reject) => {
       worker.once('message', resolve);

@@ -2,13 +2,14 @@
 // to the dedicated port, then the control word is bumped and notified, so the main thread can wait for it synchronously
 // (Atomics.wait + receiveMessageOnPort) or asynchronously (Atomics.waitAsync).
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
-import { loadOrt } from './ort-loader.js';
+import { loadOrt, spinningOptions } from './ort-loader.js';
 
 /** What the main thread passes to the worker. */
 export interface OrtWorkerInit {
   model: string | Uint8Array;
   intraOpThreads: number;
   interOpThreads: number;
+  allowSpinning?: boolean;
   packageName?: string;
   control: SharedArrayBuffer;
   port: MessagePort;
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
     interOpNumThreads: init.interOpThreads,
     graphOptimizationLevel: 'all',
     executionProviders: ['cpu'],
+    ...spinningOptions(init.allowSpinning),
   });
   const meta = session as unknown as { inputMetadata?: Metadata; outputMetadata?: Metadata };
   const ready: OrtWorkerReady = {

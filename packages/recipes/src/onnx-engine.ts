@@ -26,7 +26,7 @@ export interface OnnxEngineEnv {
 export interface OnnxEngineOptions {
   /** Environment knobs (cache folder, onnxruntime package). */
   env?: OnnxEngineEnv;
-  /** Threads of ONNX Runtime's intra-op pool (default 0: one per core). */
+  /** Threads of ONNX Runtime's intra-op pool (default 0: one per physical core). */
   intraOpThreads?: number;
   /** Called with the file's path before a model is exported into the cache (exports of big models take seconds). */
   onExport?: (file: string) => void;
