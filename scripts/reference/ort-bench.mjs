@@ -1,14 +1,16 @@
 // Same-run ORT comparison of .onnx exports (ours, timm's): every file gets its own session in this one process and
 // the runs go round-robin (a busy neighbour slows all of them alike); 1 warm-up, then --rounds timed runs each;
 // median images/s and CPU time per run (user + system; robust to a loaded machine, though spinning threads count).
-// usage: node ort-bench.mjs [--batch 64] [--rounds 5] [--threads 0] [--size 224] FILE.onnx...
+// usage: node ort-bench.mjs [--batch 64] [--rounds 5] [--threads N] [--size 224] FILE.onnx...
+// --threads defaults to deitjs's count (one per physical core); 0 is ONNX Runtime's own count (one thread on this VM).
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 const require = createRequire(new URL('../../packages/onnx/package.json', import.meta.url));
 const ort = require('onnxruntime-node');
+const { physicalCores } = await import(require.resolve('@deitjs/onnx'));
 const { values: o, positionals: files } = parseArgs({
   allowPositionals: true,
-  options: { batch: { type: 'string', default: '64' }, rounds: { type: 'string', default: '5' }, threads: { type: 'string', default: '0' }, size: { type: 'string', default: '224' } },
+  options: { batch: { type: 'string', default: '64' }, rounds: { type: 'string', default: '5' }, threads: { type: 'string', default: String(physicalCores()) }, size: { type: 'string', default: '224' } },
 });
 const [b, s] = [Number(o.batch), Number(o.size)];
 const sessions = [];
