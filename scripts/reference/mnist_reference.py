@@ -31,7 +31,9 @@ recipe detail by detail (sources in brackets):
 Paired: the distilled and baseline students are built from the same init seed and see the same batch order, shifts
 and drop-path masks (all drawn from generators seeded by --seed, never from the teacher).
 
-Usage: python3 mnist_reference.py --stage teacher|distilled|baseline|all --seed 0 --channels 3 [--data /tmp/mnist-split]
+  soft      (--stage soft) 0.5*base + 0.5*tau^2*KL(teacher || dist head) at --tau (3), the KL summed and divided by B*C as
+            deit's losses.py (--kd-norm deit) or by B (--kd-norm batchmean).
+Usage: python3 mnist_reference.py --stage teacher|distilled|soft|baseline|all --seed 0 --channels 3 [--data /tmp/mnist-split]
        [--out /tmp/ref-runs] [--epoch-scale 1] [--lr-stepping step|epoch]
 """
 import argparse
@@ -325,6 +327,14 @@ def train(stage, args, teacher=None):
                     with torch.no_grad():
                         t_lab = teacher(x).argmax(1)
                     loss = 0.5 * base + 0.5 * F.cross_entropy(dist, t_lab)
+                elif stage == "soft":
+                    with torch.no_grad():
+                        z_t = teacher(x)
+                    tau = args.tau
+                    kl = F.kl_div(F.log_softmax(dist / tau, 1), F.log_softmax(z_t / tau, 1), reduction="sum", log_target=True)
+                    # deit's losses.py divides the summed KL by B*C (numel); "batchmean" divides by B (textbook KL).
+                    kd = kl * tau * tau / (dist.numel() if args.kd_norm == "deit" else dist.shape[0])
+                    loss = 0.5 * base + 0.5 * kd
                 else:
                     loss = base
             opt.zero_grad(set_to_none=True)
@@ -341,12 +351,12 @@ def train(stage, args, teacher=None):
             print(json.dumps(rec), flush=True)
     secs = time.time() - t0
     res = {
-        "stage": stage, "seed": seed, "channels": ch, "norm": args.norm, "lr_stepping": args.lr_stepping,
+        "stage": stage if stage != "soft" else f"soft-{args.kd_norm}", "seed": seed, "channels": ch, "norm": args.norm, "lr_stepping": args.lr_stepping,
         "lr_mult": args.lr_mult, "pe_lr_mult": args.pe_lr_mult, "epochs": epochs, "params": nparams, "seconds": round(secs, 1),
         "img_per_s": round(epochs * upe * BATCH / secs), "final": log[-1]["eval"], "train_loss_last": log[-1]["loss"],
         "curve": [[r["epoch"], round(r["loss"], 4), r["eval"]["mean"]] for r in log if "eval" in r],
     }
-    if stage == "distilled":
+    if stage in ("distilled", "soft"):
         with torch.no_grad():
             teacher.eval()
             res["teacher_agreement_test"] = 100.0 * (model.eval()(test_x)[1].argmax(1) == teacher(test_x).argmax(1)).float().mean().item()
@@ -357,7 +367,9 @@ def train(stage, args, teacher=None):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--stage", choices=["teacher", "distilled", "baseline", "all"], default="all")
+    ap.add_argument("--stage", choices=["teacher", "distilled", "soft", "baseline", "all"], default="all")
+    ap.add_argument("--tau", type=float, default=3.0, help="soft stage: temperature")
+    ap.add_argument("--kd-norm", choices=["deit", "batchmean"], default="deit", help="soft stage: KL / (B*C) as deit, or / B")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--channels", type=int, choices=[1, 3], default=3)
     ap.add_argument("--norm", choices=["imagenet", "mnist"], default="imagenet")
@@ -378,13 +390,13 @@ def main():
     stages = ["teacher", "distilled", "baseline"] if args.stage == "all" else [args.stage]
     teacher = None
     for stage in stages:
-        if stage == "distilled":
+        if stage in ("distilled", "soft"):
             teacher = ResNetMnist(args.channels)
             teacher.load_state_dict(torch.load(tfile))
             teacher.eval()
         model, res = train(stage, args, teacher)
         res["tag"] = tag
-        dest = tfile if stage == "teacher" else os.path.join(args.out, f"{stage}-{tag}-s{args.seed}.pt")
+        dest = tfile if stage == "teacher" else os.path.join(args.out, f"{res['stage']}-{tag}-s{args.seed}.pt")
         tmp = dest + ".tmp"
         torch.save(model.state_dict(), tmp)
         os.replace(tmp, dest)
