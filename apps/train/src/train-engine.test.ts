@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, initBackend, readSafetensors, relL2Error, toFloat32 } from '@deitjs/core';
+import { physicalCores } from '@deitjs/onnx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainIO } from './io.js';
 import { QUIET_IO, quickMnistOptions } from './test/options.js';
@@ -38,6 +39,8 @@ describe('deit-train --engine onnx (cpu)', () => {
     const ran = await runTraining({ ...base, engine: 'onnx', output: join(dir, 'onnx') }, io);
     expect(ran.epochs).toBe(2);
     expect(err).toMatch(/training step on ONNX Runtime \(onnx engine, label-smoothing loss/);
+    // No --engine-threads: one ONNX Runtime thread per physical core, and the run says how many.
+    expect(err).toContain(`, ${physicalCores()} intra-op thread${physicalCores() === 1 ? '' : 's'})`);
     await runTraining({ ...base, engine: 'tfjs', output: join(dir, 'tfjs') }, QUIET_IO);
     await initBackend('wasm');
     await runTraining({ ...base, engine: 'tfjs', output: join(dir, 'tfjs-wasm') }, QUIET_IO);

@@ -35,7 +35,7 @@ export async function buildTrainEngine(options: TrainOptions, model: Student, io
     ...(options.engineThreads > 0 ? { intraOpThreads: options.engineThreads } : {}),
     ...(io.env.DEIT_ORT_PACKAGE ? { loader: { packageName: io.env.DEIT_ORT_PACKAGE } } : {}),
   });
-  io.stderr.write(`deit-train: training step on ONNX Runtime (onnx engine, ${loss.base} loss, distillation ${loss.type ?? 'none'})\n`);
+  io.stderr.write(`deit-train: training step on ONNX Runtime (onnx engine, ${loss.base} loss, distillation ${loss.type ?? 'none'}, ${engine.intraOpThreads} intra-op thread${engine.intraOpThreads === 1 ? '' : 's'})\n`);
   return { engine, dispose: () => engine.dispose() };
 }
 

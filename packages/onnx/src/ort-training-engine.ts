@@ -69,6 +69,8 @@ export class OrtTrainingEngine {
     private readonly session: OrtSessionLike,
     /** The training graph the session runs (its parameters, inputs and loss). */
     readonly graph: TrainingGraph,
+    /** Threads of the session's intra-op pool (the option, or one per physical core). */
+    readonly intraOpThreads: number,
   ) {}
 
   /** Builds the training graph of `model` with `loss` and opens an ONNX Runtime session on it. */
@@ -91,7 +93,7 @@ export class OrtTrainingEngine {
       executionProviders: ['cpu'],
       ...spinningOptions(options.allowSpinning),
     });
-    return new OrtTrainingEngine(ort, session, graph);
+    return new OrtTrainingEngine(ort, session, graph, intra);
   }
 
   /** Drop-path factors `[2·depth, batch]` drawn from `rng` in the TF.js model's order (1 where a block's rate is 0). */
